@@ -1,0 +1,1 @@
+// attention kernels (avx512): placeholder

@@ -1,0 +1,1 @@
+// elementwise kernels (avx2): placeholder

@@ -1,0 +1,1 @@
+// gemm kernels (avx512): placeholder

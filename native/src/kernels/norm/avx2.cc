@@ -1,0 +1,1 @@
+// norm kernels (avx2): placeholder

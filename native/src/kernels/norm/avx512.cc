@@ -1,0 +1,1 @@
+// norm kernels (avx512): placeholder

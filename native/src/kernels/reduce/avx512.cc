@@ -1,0 +1,1 @@
+// reduce kernels (avx512): placeholder

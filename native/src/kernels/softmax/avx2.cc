@@ -1,0 +1,1 @@
+// softmax kernels (avx2): placeholder

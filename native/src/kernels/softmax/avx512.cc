@@ -1,0 +1,1 @@
+// softmax kernels (avx512): placeholder

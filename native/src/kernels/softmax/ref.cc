@@ -1,0 +1,1 @@
+// softmax kernels (ref): placeholder
