@@ -1,0 +1,14 @@
+// Native surface: f32 GEMM (native/src/bind/gemm.cc).
+
+export interface GemmNative {
+  /**
+   * For each b < batch: C_b (M×N) = op(A_b)·op(B_b) + beta·C_b, all row-major and contiguous.
+   * op(A_b) is M×K: A_b is stored M×K, or K×M when transA. op(B_b) is K×N: B_b is stored K×N, or
+   * N×K when transB. A_b starts at A[b·strideA] (strideA 0 broadcasts one matrix); likewise B.
+   * C_b starts at C[b·M·N]. With beta = 0, C is not read (NaNs in it do not propagate).
+   */
+  gemm(
+    transA: boolean, transB: boolean, batch: number, M: number, N: number, K: number,
+    A: Float32Array, strideA: number, B: Float32Array, strideB: number, C: Float32Array, beta: number,
+  ): void;
+}
