@@ -5,9 +5,28 @@ import * as path from 'node:path';
 
 import type { SystemNative } from './system';
 import type { GemmNative } from './gemm';
+import type { ElementwiseNative } from './elementwise';
+import type { ReduceNative } from './reduce';
+import type { SoftmaxNative } from './softmax';
+import type { NormNative } from './norm';
+import type { EmbeddingNative } from './embedding';
+import type { AttentionNative } from './attention';
+import type { ScanNative } from './scan';
+import type { OptimNative } from './optim';
+import type { RngNative } from './rng';
 
 /** Everything the addon exports. */
-export type Native = SystemNative & GemmNative;
+export type Native = SystemNative &
+  GemmNative &
+  ElementwiseNative &
+  ReduceNative &
+  SoftmaxNative &
+  NormNative &
+  EmbeddingNative &
+  AttentionNative &
+  ScanNative &
+  OptimNative &
+  RngNative;
 
 function findAddon(): string {
   // Works from lib/ (ts-jest) and from dist/lib/ (compiled): walk up to the package root.
