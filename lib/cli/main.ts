@@ -4,12 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { native } from '../native';
+import { bench } from './bench';
 
 const USAGE = `usage: flashlm <command> [options]
 
 commands:
   info            the native engine: instruction set in use, available ones, threads
-  demo [--steps N] train a 2-layer MLP on a toy task and print its loss (a smoke test of the engine)
   bench NAME      run a benchmark from bench/ (same as npm run bench -- NAME)
   help            this text
 
@@ -33,10 +33,8 @@ export async function main(argv: string[]): Promise<number> {
       console.log(JSON.stringify({ flashlm: packageVersion(), node: process.version, ...native.info() }, null, 2));
       return 0;
     }
-    case 'demo':
-      return (await import('./demo')).demo(rest);
     case 'bench':
-      return (await import('./bench')).bench(rest);
+      return bench(rest);
     case '--version':
     case '-v':
       console.log(packageVersion());
