@@ -16,6 +16,14 @@
 
 #include "threads.h"
 
+// Keep every multiply and add separately rounded, as PyTorch's float32 op sequence is: a fused
+// multiply-add here would change the last bit of the update (and differ between ISAs).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 namespace flashlm {
 
 AdamWScalars adamw_scalars(double lr, double beta1, double beta2, double eps, double weight_decay, int64_t step,
