@@ -59,6 +59,66 @@ __attribute__((always_inline)) inline void micro(int64_t kc, const float* __rest
 
 constexpr int kMR = 14, kNV = 2, kNR = 16 * kNV;
 
+// In-register 16×16 transpose: on return r[j][i] is the old r[i][j]. Four rounds of shuffles
+// (unpack ps, unpack pd, then two 128-bit lane shuffles), 64 in all.
+__attribute__((always_inline)) inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int p = 0; p < 8; ++p) {
+    t[2 * p] = _mm512_unpacklo_ps(r[2 * p], r[2 * p + 1]);
+    t[2 * p + 1] = _mm512_unpackhi_ps(r[2 * p], r[2 * p + 1]);
+  }
+  // u[4q + c], 128-bit lane L: column 4L + c of rows 4q..4q+3.
+  for (int q = 0; q < 4; ++q) {
+    u[4 * q + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[4 * q]), _mm512_castps_pd(t[4 * q + 2])));
+    u[4 * q + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[4 * q]), _mm512_castps_pd(t[4 * q + 2])));
+    u[4 * q + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[4 * q + 1]), _mm512_castps_pd(t[4 * q + 3])));
+    u[4 * q + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[4 * q + 1]), _mm512_castps_pd(t[4 * q + 3])));
+  }
+  for (int c = 0; c < 4; ++c) {
+    const __m512 v02 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88), w02 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
+    const __m512 v13 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xdd), w13 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xdd);
+    r[c] = _mm512_shuffle_f32x4(v02, w02, 0x88);
+    r[8 + c] = _mm512_shuffle_f32x4(v02, w02, 0xdd);
+    r[4 + c] = _mm512_shuffle_f32x4(v13, w13, 0x88);
+    r[12 + c] = _mm512_shuffle_f32x4(v13, w13, 0xdd);
+  }
+}
+
+// dst[k*stride + r] = src[r*ld + k] for r < width (rows >= `rows` written as 0), k < kc: the
+// transposing half of packing (A stored M×K, B stored N×K). 16 k at a time through transpose16,
+// instead of one scattered scalar store per element.
+void pack_transposed(const float* src, int64_t ld, int rows, int width, int64_t kc, float* dst, int64_t stride) {
+  const __mmask16 wmask = static_cast<__mmask16>((1u << width) - 1);
+  for (int64_t k = 0; k < kc; k += 16) {
+    const int left = kc - k < 16 ? static_cast<int>(kc - k) : 16;
+    const __mmask16 lmask = static_cast<__mmask16>((1u << left) - 1);
+    __m512 r[16];
+    for (int i = 0; i < 16; ++i)
+      r[i] = i < rows ? _mm512_maskz_loadu_ps(lmask, src + i * ld + k) : _mm512_setzero_ps();
+    transpose16(r);
+    for (int t = 0; t < left; ++t) _mm512_mask_storeu_ps(dst + (k + t) * stride, wmask, r[t]);
+  }
+}
+
+void pack_a(const float* a, int64_t lda, bool trans, int64_t mc, int64_t kc, float* dst) {
+  if (trans) return gemm_tiles::pack_a<kMR>(a, lda, trans, mc, kc, dst);
+  for (int64_t i0 = 0; i0 < mc; i0 += kMR, dst += kMR * kc) {
+    const int rows = mc - i0 < kMR ? static_cast<int>(mc - i0) : kMR;
+    pack_transposed(a + i0 * lda, lda, rows, kMR, kc, dst, kMR);
+  }
+}
+
+void pack_b(const float* b, int64_t ldb, bool trans, int64_t kc, int64_t nc, float* dst) {
+  if (!trans) return gemm_tiles::pack_b<kNR>(b, ldb, trans, kc, nc, dst);
+  for (int64_t j0 = 0; j0 < nc; j0 += kNR, dst += kNR * kc) {
+    for (int64_t h = 0; h < kNR; h += 16) {
+      const int64_t left = nc - j0 - h;
+      const int cols = left <= 0 ? 0 : left < 16 ? static_cast<int>(left) : 16;
+      pack_transposed(b + (j0 + h) * ldb, ldb, cols, 16, kc, dst + h, kNR);
+    }
+  }
+}
+
 void micro_tile(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc, int m, int n, float beta) {
   micro<kMR, kNV>(kc, pa, pb, c, ldc, m, n, beta);
 }
@@ -69,7 +129,7 @@ const SgemmKernels& sgemm_kernels() {
   static const SgemmKernels k{
       kMR, kNR,
       /*mc=*/kMR * 24, /*kc=*/256, /*nc=*/4096,
-      gemm_tiles::pack_a<kMR>, gemm_tiles::pack_b<kNR>, gemm_tiles::macro<kMR, kNR, micro_tile>,
+      pack_a, pack_b, gemm_tiles::macro<kMR, kNR, micro_tile>,
   };
   return k;
 }
