@@ -51,7 +51,11 @@ void micro_tile(int64_t kc, const float* __restrict pa, const float* __restrict 
     return;
   }
   alignas(32) float tile[kMR][kNR];
+  // Fully unrolled, like every loop over acc: an index GCC cannot resolve at compile time would
+  // make it keep the accumulators in memory, spilling them on every k step.
+#pragma GCC unroll 8
   for (int i = 0; i < kMR; ++i)
+#pragma GCC unroll 4
     for (int v = 0; v < kNV; ++v) _mm256_store_ps(&tile[i][8 * v], acc[i][v]);
   for (int i = 0; i < m; ++i) {
     float* ci = c + i * ldc;
@@ -68,7 +72,7 @@ void micro_tile(int64_t kc, const float* __restrict pa, const float* __restrict 
 const SgemmKernels& sgemm_kernels() {
   static const SgemmKernels k{
       kMR, kNR,
-      /*mc=*/kMR * 32, /*kc=*/256, /*nc=*/4096,
+      /*mc=*/kMR * 40, /*kc=*/512, /*nc=*/2048,
       gemm_tiles::pack_a<kMR>, gemm_tiles::pack_b<kNR>, gemm_tiles::macro<kMR, kNR, micro_tile>,
   };
   return k;

@@ -22,6 +22,14 @@ __attribute__((always_inline)) inline void micro(int64_t kc, const float* __rest
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
 
+  // The tile's first touch of C comes after the k loop; start pulling its lines in now (for write,
+  // as C is usually overwritten) so a large C does not stall every store on a miss.
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    if (i >= m) break;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16 * v), _MM_HINT_ET0);
+  }
   for (int64_t k = 0; k < kc; ++k) {
     __m512 b[NV];
 #pragma GCC unroll 4
@@ -101,7 +109,21 @@ void pack_transposed(const float* src, int64_t ld, int rows, int width, int64_t 
 }
 
 void pack_a(const float* a, int64_t lda, bool trans, int64_t mc, int64_t kc, float* dst) {
-  if (trans) return gemm_tiles::pack_a<kMR>(a, lda, trans, mc, kc, dst);
+  if (trans) {
+    // A stored K×M: row k holds op(A)[·][k] contiguously, so walk k outermost and read each row
+    // of the block in one sweep (per panel, the reads would hop rows 14 floats at a time).
+    const int64_t panels = (mc + kMR - 1) / kMR;
+    for (int64_t k = 0; k < kc; ++k) {
+      const float* src = a + k * lda;
+      for (int64_t p = 0; p < panels; ++p) {
+        const int64_t rows = mc - p * kMR < kMR ? mc - p * kMR : kMR;
+        const __mmask16 m = static_cast<__mmask16>((1u << rows) - 1);
+        // Writes all kMR lanes: rows past mc come out of the masked load as zeros.
+        _mm512_mask_storeu_ps(dst + p * kMR * kc + k * kMR, (1u << kMR) - 1, _mm512_maskz_loadu_ps(m, src + p * kMR));
+      }
+    }
+    return;
+  }
   for (int64_t i0 = 0; i0 < mc; i0 += kMR, dst += kMR * kc) {
     const int rows = mc - i0 < kMR ? static_cast<int>(mc - i0) : kMR;
     pack_transposed(a + i0 * lda, lda, rows, kMR, kc, dst, kMR);
@@ -128,7 +150,7 @@ void micro_tile(int64_t kc, const float* pa, const float* pb, float* c, int64_t 
 const SgemmKernels& sgemm_kernels() {
   static const SgemmKernels k{
       kMR, kNR,
-      /*mc=*/kMR * 24, /*kc=*/256, /*nc=*/4096,
+      /*mc=*/kMR * 12, /*kc=*/768, /*nc=*/1344,
       pack_a, pack_b, gemm_tiles::macro<kMR, kNR, micro_tile>,
   };
   return k;

@@ -45,22 +45,33 @@ const SgemmKernels* kernels_for(Isa isa) {
 
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
+// Splits `total` into the fewest blocks of at most `max_block`, of equal size rounded up to `align`,
+// so a dimension just past a block boundary does not leave a sliver block behind.
+int64_t even_block(int64_t total, int64_t max_block, int64_t align) {
+  const int64_t blocks = (total + max_block - 1) / max_block;
+  return std::min(round_up((total + blocks - 1) / blocks, align), round_up(total, align));
+}
+
 // C[m0..m1)[n0..n1) of one batch entry: jc (NC) -> pc (KC, pack B) -> ic (MC, pack A) -> tiles.
-// Returns false if interrupted.
+// KC is as deep as the ISA allows (each K block is one more pass over C); MC and NC then follow
+// from the A-block (L2) and B-block (L3 share) budgets. Returns false if interrupted.
 bool blocked(const SgemmKernels& kr, const SgemmArgs& g, const float* a, const float* b, float* c, int64_t m0,
              int64_t m1, int64_t n0, int64_t n1) {
-  float* pa = t_pack_a.get(static_cast<size_t>(round_up(std::min(kr.mc, m1 - m0), kr.mr) * kr.kc));
-  float* pb = t_pack_b.get(static_cast<size_t>(round_up(std::min(kr.nc, n1 - n0), kr.nr) * kr.kc));
-  for (int64_t jc = n0; jc < n1; jc += kr.nc) {
-    const int64_t nc = std::min(kr.nc, n1 - jc);
-    for (int64_t pc = 0; pc < g.k; pc += kr.kc) {
-      const int64_t kc = std::min(kr.kc, g.k - pc);
+  const int64_t kb = even_block(g.k, kr.kc, 8);
+  const int64_t mb = even_block(m1 - m0, std::max<int64_t>(kr.mr, kr.mc * kr.kc / kb / kr.mr * kr.mr), kr.mr);
+  const int64_t nb = even_block(n1 - n0, std::max<int64_t>(kr.nr, kr.nc * kr.kc / kb / kr.nr * kr.nr), kr.nr);
+  float* pa = t_pack_a.get(static_cast<size_t>(mb * kb));
+  float* pb = t_pack_b.get(static_cast<size_t>(nb * kb));
+  for (int64_t jc = n0; jc < n1; jc += nb) {
+    const int64_t nc = std::min(nb, n1 - jc);
+    for (int64_t pc = 0; pc < g.k; pc += kb) {
+      const int64_t kc = std::min(kb, g.k - pc);
       kr.pack_b(g.trans_b ? b + jc * g.ldb + pc : b + pc * g.ldb + jc, g.ldb, g.trans_b, kc, nc, pb);
       // Later K blocks accumulate onto what the first one wrote.
       const float beta = pc == 0 ? g.beta : 1.0f;
-      for (int64_t ic = m0; ic < m1; ic += kr.mc) {
+      for (int64_t ic = m0; ic < m1; ic += mb) {
         if (interrupt_requested()) return false;
-        const int64_t mc = std::min(kr.mc, m1 - ic);
+        const int64_t mc = std::min(mb, m1 - ic);
         kr.pack_a(g.trans_a ? a + pc * g.lda + ic : a + ic * g.lda + pc, g.lda, g.trans_a, mc, kc, pa);
         kr.macro(mc, nc, kc, pa, pb, c + ic * g.ldc + jc, g.ldc, beta);
       }
