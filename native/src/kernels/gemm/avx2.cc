@@ -69,6 +69,8 @@ void micro_tile(int64_t kc, const float* __restrict pa, const float* __restrict 
 
 }  // namespace
 
+// Blocks: A block 240×512 floats = 0.5 MB of L2, B block 512×2048 = 4 MB of L3, B panel 32 KB.
+// Not tuned as carefully as AVX-512 (the machine was shared and noisy).
 const SgemmKernels& sgemm_kernels() {
   static const SgemmKernels k{
       kMR, kNR,

@@ -1,7 +1,7 @@
 // Blocked f32 GEMM driver (GotoBLAS/BLIS loop nest) and ISA dispatch for the gemm family. The ISA
-// files only pack and multiply tiles; this file chooses block sizes' loop order, splits the work
-// over the thread pool, owns the per-thread packing buffers and polls the interrupt flag. It is
-// compiled for baseline x86-64, so std::function and friends never get ISA-specific code.
+// files only pack and multiply tiles; this file runs the loop nest, sizes the blocks, splits the
+// work over the thread pool, owns the per-thread packing buffers and polls the interrupt flag. It
+// is compiled for baseline x86-64, so std::function and friends never get ISA-specific code.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>

@@ -36,7 +36,9 @@ void sgemm_ref(const SgemmArgs& args);
 //           rows past mc zero-filled. `a` points at op(A)[0][0] of the block; trans as above.
 //   pack_b: op(B)[0..kc)[0..nc) -> ceil(nc/nr) panels of kc×nr (panel[k*nr + j]), zero-filled.
 //   macro:  C[0..mc)[0..nc) = packA·packB + beta·C (beta == 0: C not read), tile by tile.
-// mc/kc/nc are the cache-block sizes chosen for this ISA's micro-kernel (see the ISA file).
+// kc is the deepest K block; mc and nc are the M and N blocks *at that depth*: the driver splits
+// each dimension evenly and, for a shallower K block, widens mc/nc to keep the packed A block
+// (mc·kc, sized for L2) and B block (kc·nc, a share of L3) the same size in bytes.
 struct SgemmKernels {
   int mr, nr;
   int64_t mc, kc, nc;
