@@ -1,6 +1,7 @@
 // Elementwise kernels for AVX-512: the shared templates (kernels.inl, vec_math.inl) over 16-lane vectors.
 // GCC 12 warns about the _mm512_undefined_* placeholders inside its own intrinsic headers.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include "kernels/elementwise/elementwise.h"

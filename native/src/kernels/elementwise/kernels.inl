@@ -101,9 +101,9 @@ void unary_forward(UnaryOp op, int64_t n, const float* x, float* y, float alpha,
 // silu'(x) = s * (1 + x * (1 - s)), s = sigmoid(x); x clamped finite so +-inf give 1 and 0.
 template <class S>
 inline typename S::V silu_grad_v(typename S::V x) {
-  typename S::V s = sigmoid_v<S>(x);
-  typename S::V one = S::set1(1.0f);
-  return S::mul(s, S::fmadd(finite_v<S>(x), S::sub(one, s), one));
+  typename S::V s, c;
+  sigmoid_pair_v<S>(x, &s, &c);
+  return S::mul(s, S::fmadd(finite_v<S>(x), c, S::set1(1.0f)));
 }
 
 void unary_backward(UnaryOp op, int64_t n, const float* src, const float* g, float* gi, float alpha) {
@@ -148,11 +148,11 @@ void swiglu_backward(int64_t n, const float* gate, const float* up, const float*
   using S = Simd;
   using V = S::V;
   auto step = [](V x, V u, V gv, V* dx, V* du) {
-    V s = sigmoid_v<S>(x);
+    V s, c;
+    sigmoid_pair_v<S>(x, &s, &c);
     V xf = finite_v<S>(x);
-    V one = S::set1(1.0f);
     *du = S::mul(gv, S::mul(xf, s));
-    *dx = S::mul(S::mul(gv, u), S::mul(s, S::fmadd(xf, S::sub(one, s), one)));
+    *dx = S::mul(S::mul(gv, u), S::mul(s, S::fmadd(xf, c, S::set1(1.0f))));
   };
   int64_t i = 0;
   for (; i + S::W <= n; i += S::W) {

@@ -33,7 +33,10 @@ struct Simd {
   static inline M eq(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
   static inline M isnan(V a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
   static inline M mor(M a, M b) { return _mm256_or_ps(a, b); }
+  static inline M mand(M a, M b) { return _mm256_and_ps(a, b); }
+  static inline M mandnot(M a, M b) { return _mm256_andnot_ps(a, b); }  // !a && b
   static inline bool any(M m) { return _mm256_movemask_ps(m) != 0; }
+  static inline uint32_t bits(M m) { return static_cast<uint32_t>(_mm256_movemask_ps(m)); }
   static inline V select(M m, V a, V b) { return _mm256_blendv_ps(b, a, m); }  // m ? a : b
   // 2^n for integer-valued n in [-126, 127].
   static inline V pow2i(V n) {
@@ -48,6 +51,12 @@ struct Simd {
     __m256i mant = _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x3f800000));
     *m = _mm256_castsi256_ps(mant);
   }
+
+  using I = __m256i;
+  static inline I iset1(int32_t v) { return _mm256_set1_epi32(v); }
+  static inline I iload(const int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+  static inline void istore(int32_t* p, I v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
+  static inline I iselect(M m, I a, I b) { return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(b), _mm256_castsi256_ps(a), m)); }
 
   using D = __m256d;
   static constexpr int WD = 4;

@@ -34,7 +34,10 @@ struct Simd {
   static inline M eq(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
   static inline M isnan(V a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
   static inline M mor(M a, M b) { return static_cast<M>(a | b); }
+  static inline M mand(M a, M b) { return static_cast<M>(a & b); }
+  static inline M mandnot(M a, M b) { return static_cast<M>(~a & b); }  // !a && b
   static inline bool any(M m) { return m != 0; }
+  static inline uint32_t bits(M m) { return m; }
   static inline V select(M m, V a, V b) { return _mm512_mask_blend_ps(m, b, a); }  // m ? a : b
   // 2^n for integer-valued n in [-126, 127].
   static inline V pow2i(V n) {
@@ -46,6 +49,12 @@ struct Simd {
     *e = _mm512_getexp_ps(x);
     *m = _mm512_getmant_ps(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
   }
+
+  using I = __m512i;
+  static inline I iset1(int32_t v) { return _mm512_set1_epi32(v); }
+  static inline I iload(const int32_t* p) { return _mm512_loadu_si512(p); }
+  static inline void istore(int32_t* p, I v) { _mm512_storeu_si512(p, v); }
+  static inline I iselect(M m, I a, I b) { return _mm512_mask_blend_epi32(m, b, a); }
 
   // float64 accumulation for the reductions: W floats widen into two halves of WD doubles.
   using D = __m512d;

@@ -96,11 +96,22 @@ inline void normal_cdf_pdf_v(typename S::V x, typename S::V* cdf, typename S::V*
 }
 
 // sigmoid via e = exp(-|x|) in (0, 1]: 1/(1+e) for x >= 0, e/(1+e) for x < 0; never overflows.
+// Also gives 1 - sigmoid(x) = sigmoid(-x) without the cancellation of computing 1 - s.
+template <class S>
+inline void sigmoid_pair_v(typename S::V x, typename S::V* s, typename S::V* one_minus_s) {
+  typename S::V e = exp_v<S>(S::sub(S::zero(), S::abs(x)));
+  typename S::V q = S::div(S::set1(1.0f), S::add(S::set1(1.0f), e));
+  typename S::V eq = S::mul(e, q);
+  typename S::M pos = S::ge(x, S::zero());
+  *s = S::select(pos, q, eq);
+  *one_minus_s = S::select(pos, eq, q);
+}
+
 template <class S>
 inline typename S::V sigmoid_v(typename S::V x) {
-  typename S::V e = exp_v<S>(S::sub(S::zero(), S::abs(x)));
-  typename S::V s = S::div(S::set1(1.0f), S::add(S::set1(1.0f), e));
-  return S::select(S::ge(x, S::zero()), s, S::mul(e, s));
+  typename S::V s, c;
+  sigmoid_pair_v<S>(x, &s, &c);
+  return s;
 }
 
 template <class S>
