@@ -57,8 +57,8 @@ inline double gelu_grad_d(double x) {
 }
 
 inline double silu_grad_d(double x) {
-  const double s = sigmoid_d(x);
-  return s == 0.0 ? 0.0 : s * (1.0 + x * (1.0 - s));
+  const double s = sigmoid_d(x), c = sigmoid_d(-x);  // c = 1 - s without cancellation
+  return s == 0.0 ? 0.0 : s * (1.0 + (c == 0.0 ? 0.0 : x * c));
 }
 
 inline float relu_f(float x) { return x != x ? x : (x > 0.0f ? x : 0.0f); }
