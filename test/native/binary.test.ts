@@ -4,6 +4,7 @@
 import { native } from '../../lib/native';
 import type { BinaryOpName } from '../../lib/native/elementwise';
 import { seededRandom } from '../gradcheck';
+import { expectThrows, withIsa } from './util';
 
 const ISAS = native.info().availableIsas;
 const OPS: BinaryOpName[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
@@ -15,18 +16,6 @@ const F: Record<BinaryOpName, (a: number, b: number) => number> = {
   maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
   minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
 };
-
-function withIsa<T>(isa: string, threads: number, fn: () => T): T {
-  const before = native.info();
-  native.setIsa(isa as 'scalar');
-  native.setThreads(threads);
-  try {
-    return fn();
-  } finally {
-    native.setIsa(before.isa);
-    native.setThreads(before.threads);
-  }
-}
 
 function randomArray(n: number, seed: number): Float32Array {
   const r = seededRandom(seed);
@@ -130,19 +119,6 @@ describe('binary (broadcast)', () => {
     }
   });
 });
-
-// Errors made by the addon come from the main realm, not jest's sandbox, so compare names, not classes.
-export function expectThrows(call: () => void, type: 'TypeError' | 'RangeError', message: RegExp): void {
-  let error: unknown = null;
-  try {
-    call();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).not.toBeNull();
-  expect((error as Error).name).toBe(type);
-  expect((error as Error).message).toMatch(message);
-}
 
 describe('elementwise argument errors name the function and argument', () => {
   const f = new Float32Array(8), i32 = new Int32Array(8) as unknown as Float32Array;

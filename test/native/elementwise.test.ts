@@ -5,6 +5,7 @@
 import { native } from '../../lib/native';
 import type { UnaryOpName } from '../../lib/native/elementwise';
 import { seededRandom } from '../gradcheck';
+import { withIsa } from './util';
 
 const ISAS = native.info().availableIsas;
 const SIMD_ISAS = ISAS.filter((i) => i !== 'scalar');
@@ -18,18 +19,6 @@ const BACKWARD_ABS_TOL = 1e-6;
 // Whole-range accuracy target against float64 (document in vec_math.inl): relative error where the
 // result is a normal float.
 const ORACLE_REL = 5e-7;
-
-function withIsa<T>(isa: string, threads: number, fn: () => T): T {
-  const before = native.info();
-  native.setIsa(isa as 'scalar');
-  native.setThreads(threads);
-  try {
-    return fn();
-  } finally {
-    native.setIsa(before.isa);
-    native.setThreads(before.threads);
-  }
-}
 
 function randomArray(n: number, seed: number, lo = -8, hi = 8): Float32Array {
   const r = seededRandom(seed);
