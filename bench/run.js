@@ -22,5 +22,7 @@ if (!fs.existsSync(compiled)) {
   console.error(`bench: ${path.relative(root, compiled)} is missing. HINT: run \`npm run build\` first.`);
   process.exit(2);
 }
-process.argv = [process.argv[0], compiled, ...process.argv.slice(3)];
-require(compiled);
+// A child process, so that --expose-gc lets memory benchmarks settle the GC before reading RSS.
+const { spawnSync } = require('node:child_process');
+const run = spawnSync(process.execPath, ['--expose-gc', compiled, ...process.argv.slice(3)], { stdio: 'inherit' });
+process.exit(run.status ?? 1);
