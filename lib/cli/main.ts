@@ -5,13 +5,15 @@ import * as path from 'node:path';
 
 import { native } from '../native';
 import { bench } from './bench';
+import { demo } from './demo';
 
 const USAGE = `usage: flashlm <command> [options]
 
 commands:
-  info            the native engine: instruction set in use, available ones, threads
-  bench NAME      run a benchmark from bench/ (same as npm run bench -- NAME)
-  help            this text
+  info              the native engine: instruction set in use, available ones, threads
+  demo [--steps N]  train a 2-layer MLP on a toy task and print its loss
+  bench NAME        run a benchmark from bench/ (same as npm run bench -- NAME)
+  help              this text
 
 environment:
   FLASHLM_ISA=scalar|avx2|avx512   force an instruction set (default: the best this CPU has)
@@ -33,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
       console.log(JSON.stringify({ flashlm: packageVersion(), node: process.version, ...native.info() }, null, 2));
       return 0;
     }
+    case 'demo':
+      return demo(rest);
     case 'bench':
       return bench(rest);
     case '--version':

@@ -2,6 +2,7 @@
 // right beside it in lib/ops/; backward() walks the recorded graph in reverse topological order,
 // accumulating gradients of intermediates in a map and of leaves into `.grad`.
 import { DTypeError, ShapeError, formatShape } from '../errors';
+import { native } from '../native';
 import { shapesEqual } from './shape';
 import { untracked } from './scope';
 import { Tensor } from './tensor';
@@ -85,11 +86,10 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-/** dst += src, elementwise, in place. */
+/** dst += src, elementwise, in place (one native pass). */
 function accumulateInto(dst: Tensor, src: Tensor): void {
-  const d = dst.f32(),
-    s = src.f32();
-  for (let i = 0; i < d.length; i++) d[i] += s[i];
+  const d = dst.f32();
+  native.binary('add', d, [d.length], d, [1], src.f32(), [1]);
 }
 
 /**
