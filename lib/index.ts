@@ -12,4 +12,6 @@ export { ShapeError, DTypeError, FormatError, DisposedError } from './errors';
 export * as ops from './ops';
 export { Module, ModuleList } from './nn/module';
 export { AdamW, SGD, clipGradNorm, NonFiniteGradientError } from './train/optim';
+export { Generator } from './random';
+export type { GeneratorState } from './random';
 export { native } from './native';

@@ -3,3 +3,4 @@ export * from './elementwise';
 export * from './reduce';
 export * from './matmul';
 export * from './movement';
+export * from './scan';
