@@ -87,7 +87,7 @@ describe('Generator', () => {
       for (const x of z) v += (x - m) ** 2;
       expect(Math.abs(m + 1)).toBeLessThan(0.005);
       expect(Math.abs(Math.sqrt(v / z.length) - 0.5)).toBeLessThan(0.005);
-      const b = g.bernoulli([100000], 0.9).data;
+      const b = g.bernoulli([100000], 0.9).data as Uint8Array;
       expect(Math.abs(b.reduce((p, x) => p + x, 0) / b.length - 0.9)).toBeLessThan(0.005);
       const r = g.randint([10000], 3, 6).i32();
       expect(Math.min(...r)).toBe(3);
