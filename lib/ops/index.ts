@@ -4,3 +4,4 @@ export * from './reduce';
 export * from './matmul';
 export * from './movement';
 export * from './scan';
+export * from './softmax';
