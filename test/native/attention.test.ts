@@ -3,6 +3,7 @@
 // shapes at 1 and 2 threads, and argument checking (errors name the function and argument).
 import { native } from '../../lib/native';
 import type { IsaName } from '../../lib/native/system';
+import { expectThrows } from './util';
 
 // fp32 kernels vs float64 math; scores ~ N(0, 1), outputs O(1): error ~ 1e-6 per term, grows ~√T.
 const FWD_ATOL = 2e-5;
@@ -233,8 +234,9 @@ describe.each(simdIsas)('%s vs scalar', (isa) => {
     for (const key of ['dq', 'dk', 'dv'] as const) expectClose(key, got[key], want[key], 10 * BWD_ATOL, BWD_RTOL);
   });
 
-  test.each([1, 2, 7, 8, 16, 17, 31, 32, 33, 64, 66])('rope D = %i vs scalar, forward/backward, in place', (D) => {
-    const s = { B: 2, T: 9, H: 3, D: D % 2 === 0 ? D : D + 1 };
+  // D/2 (the vectorised half) = 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 65.
+  test.each([2, 4, 14, 16, 18, 30, 32, 34, 62, 64, 66, 130])('rope D = %i vs scalar, forward/backward, in place', (D) => {
+    const s = { B: 2, T: 9, H: 3, D };
     const n = s.B * s.T * s.H * s.D, half = s.D / 2, P = 20, pos0 = 4;
     const cos = new Float32Array(P * half), sin = new Float32Array(P * half);
     native.ropeTable(cos, sin, P, s.D, 10000);
@@ -256,7 +258,7 @@ describe.each(simdIsas)('%s vs scalar', (isa) => {
 
 describe('rope', () => {
   const s = { B: 2, T: 11, H: 3, D: 10 };
-  const n = s.B * s.T * s.H * s.D, half = s.D / 2;
+  const n = s.B * s.T * s.H * s.D;
   const table = (P: number, D: number, base: number) => {
     const cos = new Float32Array(P * (D / 2)), sin = new Float32Array(P * (D / 2));
     native.ropeTable(cos, sin, P, D, base);
@@ -288,11 +290,13 @@ describe('rope', () => {
 
   test('odd D is rejected with a message naming D', () => {
     const t = table(4, 6, 10000);
-    expect(() => native.ropeForward(new Float32Array(7), new Float32Array(7), t.cos, t.sin, 1, 1, 1, 7, 0)).toThrow(
-      /ropeForward: D must be even.*got 7/);
-    expect(() => native.ropeTable(new Float32Array(9), new Float32Array(9), 3, 5, 10000)).toThrow(RangeError);
-    expect(() => native.ropeTable(t.cos, t.sin, 1, 6, -1)).toThrow(/ropeTable: base must be > 0/);
-    void half;
+    expectThrows(() => native.ropeForward(new Float32Array(7), new Float32Array(7), t.cos, t.sin, 1, 1, 1, 7, 0),
+      'RangeError', /ropeForward: D must be even.*got 7/);
+    expectThrows(() => native.ropeBackward(new Float32Array(9), new Float32Array(9), t.cos, t.sin, 1, 1, 3, 3, 0),
+      'RangeError', /ropeBackward: D must be even.*got 3/);
+    expectThrows(() => native.ropeTable(new Float32Array(9), new Float32Array(9), 3, 5, 10000), 'RangeError',
+      /ropeTable: D must be even.*got 5/);
+    expectThrows(() => native.ropeTable(t.cos, t.sin, 1, 6, -1), 'RangeError', /ropeTable: base must be > 0/);
   });
 });
 
@@ -300,57 +304,87 @@ describe('argument checks', () => {
   const s = { B: 2, T: 5, H: 2, D: 4 }, n = 80;
   const f = () => new Float32Array(n);
   const lse = () => new Float32Array(s.B * s.H * s.T);
-  const expectError = (fn: () => void, type: ErrorConstructor, msg: RegExp) => {
-    expect(fn).toThrow(type);
-    expect(fn).toThrow(msg);
-  };
 
   test('attentionForward', () => {
     const fwd = (...a: unknown[]) => () => (native.attentionForward as (...x: unknown[]) => void)(...a);
-    expectError(fwd(new Float64Array(n), f(), f(), f(), lse(), 2, 5, 2, 4, 0.5), TypeError,
+    expectThrows(fwd(new Float64Array(n), f(), f(), f(), lse(), 2, 5, 2, 4, 0.5), 'TypeError',
       /attentionForward: q must be a Float32Array, got Float64Array/);
-    expectError(fwd(f(), new Int32Array(n), f(), f(), lse(), 2, 5, 2, 4, 0.5), TypeError, /attentionForward: k must be/);
-    expectError(fwd(f(), f(), new Float32Array(79), f(), lse(), 2, 5, 2, 4, 0.5), RangeError,
+    expectThrows(fwd(f(), new Int32Array(n), f(), f(), lse(), 2, 5, 2, 4, 0.5), 'TypeError', /attentionForward: k must be/);
+    expectThrows(fwd(f(), f(), new Float32Array(79), f(), lse(), 2, 5, 2, 4, 0.5), 'RangeError',
       /attentionForward: v must have at least 80 elements \(B×T×H×D = 2×5×2×4\), got 79/);
-    expectError(fwd(f(), f(), f(), f(), new Float32Array(19), 2, 5, 2, 4, 0.5), RangeError,
+    expectThrows(fwd(f(), f(), f(), f(), new Float32Array(19), 2, 5, 2, 4, 0.5), 'RangeError',
       /attentionForward: lse must have at least 20 elements/);
-    expectError(fwd(f(), f(), f(), f(), lse(), 2, 5, 0, 4, 0.5), RangeError, /attentionForward: H must be in \[1/);
-    expectError(fwd(f(), f(), f(), f(), lse(), 2, 5, 2, 4.5, 0.5), TypeError, /attentionForward: D must be an integer/);
-    expectError(fwd(f(), f(), f(), f(), lse(), 2, 5, 2, 4, NaN), RangeError, /attentionForward: scale must be finite/);
-    expectError(fwd(f(), f(), f(), f(), lse(), 2, 5, 2, 4), TypeError, /attentionForward: scale must be a number/);
+    expectThrows(fwd(f(), f(), f(), f(), lse(), 2, 5, 0, 4, 0.5), 'RangeError', /attentionForward: H must be in \[1/);
+    expectThrows(fwd(f(), f(), f(), f(), lse(), 2, 5, 2, 4.5, 0.5), 'TypeError', /attentionForward: D must be an integer/);
+    expectThrows(fwd(f(), f(), f(), f(), lse(), 2, 5, 2, 4, NaN), 'RangeError', /attentionForward: scale must be finite/);
+    expectThrows(fwd(f(), f(), f(), f(), lse(), 2, 5, 2, 4), 'TypeError', /attentionForward: scale must be a number/);
     const q = f();
-    expectError(fwd(q, f(), f(), q, lse(), 2, 5, 2, 4, 0.5), RangeError,
+    expectThrows(fwd(q, f(), f(), q, lse(), 2, 5, 2, 4, 0.5), 'RangeError',
       /attentionForward: o and q must not share memory/);
   });
 
   test('attentionBackward', () => {
     const bwd = (...a: unknown[]) => () => (native.attentionBackward as (...x: unknown[]) => void)(...a);
-    expectError(bwd(f(), f(), f(), f(), lse(), new Uint8Array(n), f(), f(), f(), 2, 5, 2, 4, 0.5), TypeError,
+    expectThrows(bwd(f(), f(), f(), f(), lse(), new Uint8Array(n), f(), f(), f(), 2, 5, 2, 4, 0.5), 'TypeError',
       /attentionBackward: dout must be a Float32Array, got Uint8Array/);
-    expectError(bwd(f(), f(), f(), f(), lse(), f(), f(), new Float32Array(40), f(), 2, 5, 2, 4, 0.5), RangeError,
+    expectThrows(bwd(f(), f(), f(), f(), lse(), f(), f(), new Float32Array(40), f(), 2, 5, 2, 4, 0.5), 'RangeError',
       /attentionBackward: dk must have at least 80 elements/);
     const dq = f();
-    expectError(bwd(f(), f(), f(), f(), lse(), f(), dq, dq, f(), 2, 5, 2, 4, 0.5), RangeError,
+    expectThrows(bwd(f(), f(), f(), f(), lse(), f(), dq, dq, f(), 2, 5, 2, 4, 0.5), 'RangeError',
       /attentionBackward: dq and dk must not share memory/);
     const shared = new Float32Array(2 * n);
-    expectError(bwd(f(), f(), f(), f(), lse(), shared.subarray(0, n), f(), f(), shared.subarray(n - 1), 2, 5, 2, 4, 0.5),
-      RangeError, /attentionBackward: dv and dout must not share memory/);
+    expectThrows(bwd(f(), f(), f(), f(), lse(), shared.subarray(0, n), f(), f(), shared.subarray(n - 1), 2, 5, 2, 4, 0.5),
+      'RangeError', /attentionBackward: dv and dout must not share memory/);
   });
 
   test('attentionProbs and rope', () => {
-    expect(() => native.attentionProbs(f(), f(), new Float32Array(99), 2, 5, 2, 4, 1)).toThrow(
+    expectThrows(() => native.attentionProbs(f(), f(), new Float32Array(99), 2, 5, 2, 4, 1), 'RangeError',
       /attentionProbs: p must have at least 100 elements/);
     const cos = new Float32Array(12), sin = new Float32Array(12);  // (6, 2): positions 0..5
     native.ropeTable(cos, sin, 6, 4, 10000);
-    expect(() => native.ropeForward(f(), f(), cos, sin, 2, 5, 2, 4, 2)).toThrow(
+    expectThrows(() => native.ropeForward(f(), f(), cos, sin, 2, 5, 2, 4, 2), 'RangeError',
       /ropeForward: cos must have at least 14 elements \(\(pos0 \+ T\)×D\/2 = 7×2\), got 12/);
-    expect(() => native.ropeBackward(f(), f(), cos, new Float32Array(3), 2, 5, 2, 4, 0)).toThrow(
+    expectThrows(() => native.ropeBackward(f(), f(), cos, new Float32Array(3), 2, 5, 2, 4, 0), 'RangeError',
       /ropeBackward: sin must have at least 10 elements/);
-    expect(() => native.ropeForward(f(), new Int8Array(n) as unknown as Float32Array, cos, sin, 2, 5, 2, 4, 0)).toThrow(
+    expectThrows(() => native.ropeForward(f(), new Int8Array(n) as unknown as Float32Array, cos, sin, 2, 5, 2, 4, 0), 'TypeError',
       /ropeForward: y must be a Float32Array, got Int8Array/);
     const buf = new Float32Array(n + 1);
-    expect(() => native.ropeForward(buf.subarray(0, n), buf.subarray(1), cos, sin, 2, 5, 2, 4, 0)).toThrow(
+    expectThrows(() => native.ropeForward(buf.subarray(0, n), buf.subarray(1), cos, sin, 2, 5, 2, 4, 0), 'RangeError',
       /ropeForward: x and y must not share memory/);
-    expect(() => native.ropeForward(f(), f(), cos, sin, 2, 5, 2, 4, -1)).toThrow(/ropeForward: pos0 must be in/);
+    expectThrows(() => native.ropeForward(f(), f(), cos, sin, 2, 5, 2, 4, -1), 'RangeError',
+      /ropeForward: pos0 must be in/);
+  });
+});
+
+describe('interrupt flag', () => {
+  test.each(isas)('%s: forward and backward stop and throw ERR_FLASHLM_INTERRUPTED, then run once cleared', (isa) => {
+    native.setIsa(isa);
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    native.setInterruptFlag(flag);
+    try {
+      const s = { B: 1, T: 64, H: 2, D: 8 };
+      const x = inputs(s, 9), n = x.q.length;
+      const { o, lse } = runForward(s, x.q, x.k, x.v, 0.3);
+      const calls: [string, () => void][] = [
+        ['attentionForward', () => runForward(s, x.q, x.k, x.v, 0.3)],
+        ['attentionBackward', () => native.attentionBackward(x.q, x.k, x.v, o, lse, x.dout, new Float32Array(n),
+          new Float32Array(n), new Float32Array(n), s.B, s.T, s.H, s.D, 0.3)],
+      ];
+      Atomics.store(flag, 0, 1);
+      for (const [name, call] of calls) {
+        let error: unknown = null;
+        try {
+          call();
+        } catch (e) {
+          error = e;
+        }
+        expect((error as Error & { code?: string }).code).toBe('ERR_FLASHLM_INTERRUPTED');
+        expect((error as Error).message).toBe(`${name}: interrupted`);
+      }
+      Atomics.store(flag, 0, 0);
+      expect(Number.isFinite(runBackward(s, x, 0.3).dq[0])).toBe(true);
+    } finally {
+      native.setInterruptFlag(null);
+    }
   });
 });
