@@ -5,3 +5,4 @@ export * from './matmul';
 export * from './movement';
 export * from './scan';
 export * from './softmax';
+export * from './attention';
