@@ -1,6 +1,7 @@
 // N-API wrappers for causal attention and RoPE (kernels/attention/): check dtypes, shapes, lengths and
 // aliasing before any memory is touched, then dispatch on the active ISA. Shapes: q, k, v, o and their
 // gradients (B, T, H, D); lse (B, H, T); RoPE tables (P, D/2); attention probabilities (B, H, T, T).
+#include <new>
 #include <string>
 
 #include "args.h"
@@ -43,6 +44,18 @@ struct Named {
   ArrayArg<float> a;
 };
 
+// The tiled kernels take per-thread scratch (about 4·T·D floats for the backward); running out of
+// memory there must become a JS error, not std::terminate.
+template <typename Fn>
+void run_kernel(Napi::Env env, const char* fn, const Fn& kernel) {
+  try {
+    kernel();
+  } catch (const std::bad_alloc&) {
+    throw_range_error(env, std::string(fn) + ": out of memory for the kernel's scratch buffers");
+  }
+  throw_if_interrupted(env, fn);
+}
+
 // Every output must be disjoint from every input and from the other outputs.
 void require_outputs_disjoint(Napi::Env env, const char* fn, std::initializer_list<Named> outs,
                               std::initializer_list<Named> ins) {
@@ -67,9 +80,10 @@ Napi::Value AttentionForward(const Napi::CallbackInfo& info) {
   require_length(env, fn, "o", o.length, d.n, bthd(d));
   require_length(env, fn, "lse", lse.length, d.bht, bht(d));
   require_outputs_disjoint(env, fn, {{"o", o}, {"lse", lse}}, {{"q", q}, {"k", k}, {"v", v}});
-  attention_forward(active_isa(), q.data, k.data, v.data, o.data, lse.data, d.B, d.T, d.H, d.D,
-                    static_cast<float>(scale));
-  throw_if_interrupted(env, fn);
+  run_kernel(env, fn, [&] {
+    attention_forward(active_isa(), q.data, k.data, v.data, o.data, lse.data, d.B, d.T, d.H, d.D,
+                      static_cast<float>(scale));
+  });
   return env.Undefined();
 }
 
@@ -90,9 +104,10 @@ Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   require_length(env, fn, "lse", lse.length, d.bht, bht(d));
   require_outputs_disjoint(env, fn, {{"dq", dq}, {"dk", dk}, {"dv", dv}},
                            {{"q", q}, {"k", k}, {"v", v}, {"o", o}, {"lse", lse}, {"dout", dout}});
-  attention_backward(active_isa(), q.data, k.data, v.data, o.data, lse.data, dout.data, dq.data, dk.data, dv.data,
-                     d.B, d.T, d.H, d.D, static_cast<float>(scale));
-  throw_if_interrupted(env, fn);
+  run_kernel(env, fn, [&] {
+    attention_backward(active_isa(), q.data, k.data, v.data, o.data, lse.data, dout.data, dq.data, dk.data,
+                       dv.data, d.B, d.T, d.H, d.D, static_cast<float>(scale));
+  });
   return env.Undefined();
 }
 
@@ -108,8 +123,7 @@ Napi::Value AttentionProbs(const Napi::CallbackInfo& info) {
   require_length(env, fn, "k", k.length, d.n, bthd(d));
   require_length(env, fn, "p", p.length, checked_mul(env, fn, {d.bht, d.T}), bht(d) + "×T");
   require_outputs_disjoint(env, fn, {{"p", p}}, {{"q", q}, {"k", k}});
-  attention_probs_ref(q.data, k.data, p.data, d.B, d.T, d.H, d.D, static_cast<float>(scale));
-  throw_if_interrupted(env, fn);
+  run_kernel(env, fn, [&] { attention_probs_ref(q.data, k.data, p.data, d.B, d.T, d.H, d.D, static_cast<float>(scale)); });
   return env.Undefined();
 }
 
