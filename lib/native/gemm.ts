@@ -5,7 +5,17 @@ export interface GemmNative {
    * For each b < batch: C_b (M×N) = op(A_b)·op(B_b) + beta·C_b, all row-major and contiguous.
    * op(A_b) is M×K: A_b is stored M×K, or K×M when transA. op(B_b) is K×N: B_b is stored K×N, or
    * N×K when transB. A_b starts at A[b·strideA] (strideA 0 broadcasts one matrix); likewise B.
-   * C_b starts at C[b·M·N]. With beta = 0, C is not read (NaNs in it do not propagate).
+   * C_b starts at C[b·M·N]. With beta = 0, C is not read (NaNs in it do not propagate); K = 0
+   * gives C = beta·C. Uses the active ISA (`setIsa`) and the thread pool (`setThreads`).
+   *
+   * Throws TypeError for a wrong type (e.g. A not a Float32Array, M not an integer) and
+   * RangeError for out-of-range dims, arrays too short for the shape and strides (A needs
+   * (batch-1)·strideA + M·K elements), or C sharing memory with A or B; the message names the
+   * argument, e.g. "gemm: A must be a Float32Array, got Int32Array".
+   *
+   * @example
+   * // Linear forward y = x·Wᵀ with x (T×C) and W (OC×C):
+   * native.gemm(false, true, 1, T, OC, C, x, 0, W, 0, y, 0);
    */
   gemm(
     transA: boolean, transB: boolean, batch: number, M: number, N: number, K: number,

@@ -28,7 +28,8 @@ export type Native = SystemNative &
   OptimNative &
   RngNative;
 
-function findAddon(): string {
+/** Absolute path of the built addon (workers load it by this path). */
+export function addonPath(): string {
   // Works from lib/ (ts-jest) and from dist/lib/ (compiled): walk up to the package root.
   let dir = __dirname;
   for (let i = 0; i < 6; i++) {
@@ -43,4 +44,4 @@ function findAddon(): string {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const native: Native = require(findAddon()) as Native;
+export const native: Native = require(addonPath()) as Native;

@@ -34,26 +34,35 @@ template <> struct TypedArrayKind<uint16_t> { static constexpr napi_typedarray_t
 const char* typed_array_name(napi_typedarray_type t);
 std::string describe_value(const Napi::Value& v);
 
+// `value` must be a typed array of element type T; `what` names it in errors ("gemm: a"). Works for
+// typed arrays over ArrayBuffers and SharedArrayBuffers (napi_get_arraybuffer_info rejects the
+// latter, so the data pointer comes from napi_get_typedarray_info).
+template <typename T>
+ArrayArg<T> typed_array_value(Napi::Env env, const Napi::Value& value, const std::string& what) {
+  if (!value.IsTypedArray()) {
+    throw_type_error(env, what + " must be a " + TypedArrayKind<T>::name + ", got " + describe_value(value));
+  }
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_status status = napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr);
+  if (status != napi_ok) throw_type_error(env, what + " could not be read as a typed array");
+  if (type != TypedArrayKind<T>::kind) {
+    throw_type_error(env, what + " must be a " + TypedArrayKind<T>::name + ", got " + typed_array_name(type));
+  }
+  if (data == nullptr && length > 0) throw_type_error(env, what + " is backed by a detached ArrayBuffer");
+  return ArrayArg<T>{static_cast<T*>(data), static_cast<int64_t>(length)};
+}
+
 // Argument `index` must be a typed array of element type T. An empty array (length 0) is fine;
 // callers check the length they need with require_length.
 template <typename T>
 ArrayArg<T> array_arg(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name) {
-  Napi::Env env = info.Env();
-  if (index >= info.Length() || !info[index].IsTypedArray()) {
-    throw_type_error(env, std::string(fn) + ": " + name + " must be a " + TypedArrayKind<T>::name + ", got " +
-                              (index >= info.Length() ? std::string("nothing") : describe_value(info[index])));
+  const std::string what = std::string(fn) + ": " + name;
+  if (index >= info.Length()) {
+    throw_type_error(info.Env(), what + " must be a " + TypedArrayKind<T>::name + ", got nothing");
   }
-  Napi::TypedArray ta = info[index].As<Napi::TypedArray>();
-  if (ta.TypedArrayType() != TypedArrayKind<T>::kind) {
-    throw_type_error(env, std::string(fn) + ": " + name + " must be a " + TypedArrayKind<T>::name + ", got " +
-                              typed_array_name(ta.TypedArrayType()));
-  }
-  Napi::ArrayBuffer buf = ta.ArrayBuffer();
-  uint8_t* base = static_cast<uint8_t*>(buf.Data());
-  if (base == nullptr && ta.ElementLength() > 0) {
-    throw_type_error(env, std::string(fn) + ": " + name + " is backed by a detached ArrayBuffer");
-  }
-  return ArrayArg<T>{reinterpret_cast<T*>(base + ta.ByteOffset()), static_cast<int64_t>(ta.ElementLength())};
+  return typed_array_value<T>(info.Env(), info[index], what);
 }
 
 // Argument `index` must be an integer in [lo, hi].

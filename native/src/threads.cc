@@ -83,14 +83,15 @@ class Pool {
   void ensure_workers(int n) {
     while (static_cast<int>(workers_started_) < n) {
       int index = static_cast<int>(workers_started_) + 1;  // worker ids start at 1
-      std::thread(&Pool::worker_loop, this, index).detach();
+      // The worker must start from the generation *before* the job being published, or a worker
+      // that first runs after the publish would take that job as already seen and never run it.
+      std::thread(&Pool::worker_loop, this, index, generation_.load(std::memory_order_acquire)).detach();
       ++workers_started_;
     }
   }
 
-  void worker_loop(int tid) {
+  void worker_loop(int tid, uint64_t seen) {
     t_inside_pool = true;
-    uint64_t seen = generation_.load(std::memory_order_acquire);
     for (;;) {
       uint64_t gen;
       int spin = 0;

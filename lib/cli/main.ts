@@ -1,0 +1,56 @@
+// The `flashlm` command line: dispatches subcommands. Each subcommand lives in its own file here;
+// later issues add train, eval, generate, export, kernel and repl.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { native } from '../native';
+import { bench } from './bench';
+import { demo } from './demo';
+
+const USAGE = `usage: flashlm <command> [options]
+
+commands:
+  info              the native engine: instruction set in use, available ones, threads
+  demo [--steps N]  train a 2-layer MLP on a toy task and print its loss
+  bench NAME        run a benchmark from bench/ (same as npm run bench -- NAME)
+  help              this text
+
+environment:
+  FLASHLM_ISA=scalar|avx2|avx512   force an instruction set (default: the best this CPU has)
+  FLASHLM_THREADS=N                threads for native kernels (default: the number of cores)`;
+
+function packageVersion(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++, dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'info': {
+      console.log(JSON.stringify({ flashlm: packageVersion(), node: process.version, ...native.info() }, null, 2));
+      return 0;
+    }
+    case 'demo':
+      return demo(rest);
+    case 'bench':
+      return bench(rest);
+    case '--version':
+    case '-v':
+      console.log(packageVersion());
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`flashlm: unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}

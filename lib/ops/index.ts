@@ -1,0 +1,6 @@
+// The differentiable ops, one namespace: `flashlm.ops.linear(x, w)`, `flashlm.ops.silu(x)`, ...
+export * from './elementwise';
+export * from './reduce';
+export * from './matmul';
+export * from './movement';
+export * from './scan';

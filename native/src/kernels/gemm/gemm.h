@@ -1,0 +1,58 @@
+// f32 GEMM family, internal interface (no N-API): C = op(A)·op(B) + beta·C on raw row-major
+// pointers. The binding (bind/gemm.cc) validates shapes and calls sgemm(); driver.cc owns blocking,
+// threading and ISA dispatch; ref.cc is the scalar reference; avx2.cc / avx512.cc supply packing
+// and register-blocked micro-kernels through an SgemmKernels table.
+#pragma once
+#include <cstdint>
+
+namespace flashlm {
+
+// One (possibly batched) problem. Dimension letters: op(A) is M×K, op(B) is K×N, C is M×N.
+// Element op(A)[i][p] is a[p*lda + i] when trans_a, else a[i*lda + p]; likewise op(B)[p][j] is
+// b[j*ldb + p] when trans_b, else b[p*ldb + j]. C[i][j] is c[i*ldc + j]. Batch b uses
+// a + b*stride_a, b + b*stride_b, c + b*stride_c (stride 0 broadcasts). beta == 0 never reads C.
+// The caller guarantees C overlaps neither A nor B.
+struct SgemmArgs {
+  bool trans_a, trans_b;
+  int64_t batch, m, n, k;
+  const float* a;
+  int64_t stride_a, lda;
+  const float* b;
+  int64_t stride_b, ldb;
+  float* c;
+  int64_t stride_c, ldc;
+  float beta;
+};
+
+// Dispatches on active_isa() (driver.cc). Returns early, C incomplete, if interrupt_requested().
+void sgemm(const SgemmArgs& args);
+
+// Scalar reference: plain loops, products summed in double and rounded once, so it is a little
+// *more* accurate than the blocked float kernels (tests compare with atol + |ref|·rtol). Serial.
+void sgemm_ref(const SgemmArgs& args);
+
+// What an ISA translation unit provides to the blocked driver (GotoBLAS/BLIS loop nest):
+//   pack_a: op(A)[0..mc)[0..kc) -> ceil(mc/mr) panels of mr×kc, k-major (panel[k*mr + r]),
+//           rows past mc zero-filled. `a` points at op(A)[0][0] of the block; trans as above.
+//   pack_b: op(B)[0..kc)[0..nc) -> ceil(nc/nr) panels of kc×nr (panel[k*nr + j]), zero-filled.
+//   macro:  C[0..mc)[0..nc) = packA·packB + beta·C (beta == 0: C not read), tile by tile.
+// kc is the deepest K block; mc and nc are the M and N blocks *at that depth*: the driver splits
+// each dimension evenly and, for a shallower K block, widens mc/nc to keep the packed A block
+// (mc·kc, sized for L2) and B block (kc·nc, a share of L3) the same size in bytes.
+struct SgemmKernels {
+  int mr, nr;
+  int64_t mc, kc, nc;
+  void (*pack_a)(const float* a, int64_t lda, bool trans, int64_t mc, int64_t kc, float* dst);
+  void (*pack_b)(const float* b, int64_t ldb, bool trans, int64_t kc, int64_t nc, float* dst);
+  void (*macro)(int64_t mc, int64_t nc, int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
+                float beta);
+};
+
+namespace avx2 {
+const SgemmKernels& sgemm_kernels();
+}
+namespace avx512 {
+const SgemmKernels& sgemm_kernels();
+}
+
+}  // namespace flashlm
