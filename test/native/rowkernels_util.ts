@@ -87,3 +87,13 @@ export function expectThrows(fn: () => unknown, type: typeof TypeError | typeof 
   expect((err as Error).name).toBe(type.name);
   for (const f of fragments) expect((err as Error).message).toContain(f);
 }
+
+/** Bitwise equality of two float arrays (fast on large arrays, unlike toEqual); names the first difference. */
+export function expectIdentical(actual: Float32Array, expected: Float32Array, label: string): void {
+  expect(actual.length).toBe(expected.length);
+  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== e[i]) throw new Error(`${label}: element ${i} is ${actual[i]}, expected exactly ${expected[i]}`);
+  }
+}
