@@ -47,6 +47,7 @@
         "src/kernels/norm/ref.cc",
         "src/kernels/embedding/ref.cc",
         "src/kernels/attention/ref.cc",
+        "src/kernels/attention/driver.cc",
         "src/kernels/scan/ref.cc",
         "src/kernels/optim/ref.cc",
         "src/kernels/rng/ref.cc",
