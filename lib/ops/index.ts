@@ -4,3 +4,6 @@ export * from './reduce';
 export * from './matmul';
 export * from './movement';
 export * from './scan';
+export * from './softmax';
+export * from './norm';
+export * from './embedding';
