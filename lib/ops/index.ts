@@ -5,3 +5,5 @@ export * from './matmul';
 export * from './movement';
 export * from './scan';
 export * from './softmax';
+export * from './norm';
+export * from './embedding';
