@@ -5,4 +5,6 @@ export * from './matmul';
 export * from './movement';
 export * from './scan';
 export * from './softmax';
+export * from './norm';
+export * from './embedding';
 export * from './attention';

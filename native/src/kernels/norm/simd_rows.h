@@ -4,6 +4,8 @@
 // then the per-row rstd is formed in double.
 #pragma once
 
+namespace {  // helpers private to this TU (see softmax/simd.h)
+
 // for_vec(C, f) calls f(Full{}, j) for each full vector and f(Tail{n}, j) once for the last n < W
 // lanes; ld/st then pick the plain or masked access, so each body is written once.
 struct Full {};
@@ -22,6 +24,8 @@ inline void for_vec(int64_t C, F&& f) {
   for (; j + VecF::W <= C; j += VecF::W) f(Full{}, j);
   if (j < C) f(Tail{C - j}, j);
 }
+
+}  // namespace
 
 void rmsnorm_forward(const float* x, const float* g, float* y, float* rstd, int64_t R, int64_t C, float eps) {
   using V = VecF;
@@ -58,6 +62,7 @@ void rmsnorm_backward(const float* x, const float* g, const float* rstd, const f
   }
 }
 
+namespace {
 template <bool kW, bool kB>
 void layernorm_forward_t(const float* x, const float* w, const float* b, float* y, float* mean, float* rstd,
                          int64_t R, int64_t C, float eps) {
@@ -88,6 +93,8 @@ void layernorm_forward_t(const float* x, const float* w, const float* b, float* 
   }
 }
 
+}  // namespace
+
 void layernorm_forward(const float* x, const float* w, const float* b, float* y, float* mean, float* rstd, int64_t R,
                        int64_t C, float eps) {
   if (w && b) return layernorm_forward_t<true, true>(x, w, b, y, mean, rstd, R, C, eps);
@@ -96,6 +103,7 @@ void layernorm_forward(const float* x, const float* w, const float* b, float* y,
   return layernorm_forward_t<false, false>(x, w, b, y, mean, rstd, R, C, eps);
 }
 
+namespace {
 template <bool kW>
 void layernorm_backward_t(const float* x, const float* w, const float* mean, const float* rstd, const float* dy,
                           float* dx, float* dw_acc, float* db_acc, int64_t R, int64_t C) {
@@ -124,6 +132,8 @@ void layernorm_backward_t(const float* x, const float* w, const float* mean, con
     });
   }
 }
+
+}  // namespace
 
 void layernorm_backward(const float* x, const float* w, const float* mean, const float* rstd, const float* dy,
                         float* dx, float* dw_acc, float* db_acc, int64_t R, int64_t C) {

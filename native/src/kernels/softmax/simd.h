@@ -1,8 +1,11 @@
 // A small float-vector vocabulary (VecF) for the row kernels of the softmax and norm families, plus a
 // vectorised exp. Included INSIDE namespace flashlm::FLASHLM_ISA_NS by avx2.cc / avx512.cc (after
 // <immintrin.h>), so every copy is distinct per ISA; the 512-bit wrapper is picked when the TU is
-// compiled with -mavx512f, the 256-bit one otherwise.
+// compiled with -mavx512f, the 256-bit one otherwise. Everything sits in an anonymous namespace: other
+// families may define their own helpers with these names in the same ISA namespace.
 #pragma once
+
+namespace {
 
 #if defined(__AVX512F__)
 struct VecF {
@@ -95,3 +98,5 @@ inline VecF::T vexp(VecF::T x) {
   V::T y = V::fmadd(p, V::mul(r, r), V::add(r, V::set1(1.0f)));
   return V::zero_where_less(x, V::set1(kExpLo), V::scale2(y, n));
 }
+
+}  // namespace

@@ -3,6 +3,8 @@
 // full vectors then one masked tail, so any C works and nothing is read or written past a row.
 #pragma once
 
+namespace {  // helpers private to this TU (see simd.h)
+
 constexpr float kNegInf = -__builtin_inff();
 
 // Four independent accumulators hide the add/max latency; the lane order is fixed for a given C,
@@ -62,6 +64,8 @@ inline void row_affine(const float* x, float a, float b, float* y, int64_t C) {
 inline void row_fill(float* y, float v, int64_t C) {
   for (int64_t j = 0; j < C; j++) y[j] = v;
 }
+
+}  // namespace
 
 void softmax_forward(const float* x, float* y, int64_t R, int64_t C) {
   for (int64_t r = 0; r < R; r++) {
