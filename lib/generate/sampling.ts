@@ -10,7 +10,7 @@ export interface SamplingOptions {
   temperature?: number;
   /** Keep the k highest logits (ties with the k-th are all kept, as torch.topk masking does). 0 = off. */
   topK?: number;
-  /** Keep the smallest set of most likely tokens whose probability reaches topP. 1 = off. */
+  /** Keep the smallest set of most likely tokens whose probability reaches topP (ties with the last kept stay). 1 = off. */
   topP?: number;
   /**
    * For every distinct token already in the history: a positive logit is divided by the penalty, a
@@ -63,12 +63,56 @@ export function applyRepetitionPenalty(scores: Float64Array, history: ArrayLike<
   return scores;
 }
 
-/** Indices of finite scores, best first (ties: lower index first). */
-function rankedCandidates(scores: Float64Array): Int32Array {
-  const idx: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (scores[i] !== -Infinity) idx.push(i);
-  idx.sort((a, b) => scores[b] - scores[a] || a - b);
-  return Int32Array.from(idx);
+/**
+ * The k-th largest finite score (k ≤ number of finite scores), with a size-k min-heap: O(V log k),
+ * so top-k over a 32k vocabulary does not sort it.
+ */
+function kthLargest(s: Float64Array, k: number): number {
+  const heap = new Float64Array(k);
+  let n = 0;
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < n && heap[l] < heap[m]) m = l;
+      if (r < n && heap[r] < heap[m]) m = r;
+      if (m === i) return;
+      const t = heap[i];
+      heap[i] = heap[m];
+      heap[m] = t;
+      i = m;
+    }
+  };
+  for (let i = 0; i < s.length; i++) {
+    const x = s[i];
+    if (x === -Infinity) continue;
+    if (n < k) {
+      let j = n++;
+      heap[j] = x;
+      while (j > 0 && heap[(j - 1) >> 1] > heap[j]) {
+        const p = (j - 1) >> 1;
+        const t = heap[p];
+        heap[p] = heap[j];
+        heap[j] = t;
+        j = p;
+      }
+    } else if (x > heap[0]) {
+      heap[0] = x;
+      siftDown(0);
+    }
+  }
+  return heap[0];
+}
+
+function countFinite(s: Float64Array): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (s[i] !== -Infinity) n++;
+  return n;
+}
+
+function maskBelow(s: Float64Array, threshold: number): void {
+  for (let i = 0; i < s.length; i++) if (s[i] < threshold) s[i] = -Infinity;
 }
 
 /**
@@ -89,28 +133,28 @@ export function processLogits(logits: ArrayLike<number>, options: SamplingOption
     return out;
   }
   if (o.temperature !== 1) for (let i = 0; i < s.length; i++) s[i] /= o.temperature;
-  if (o.topK === 0 && o.topP === 1) return s;
-  const ranked = rankedCandidates(s);
-  let keep = ranked.length;
-  if (o.topK > 0 && o.topK < keep) {
-    const kth = s[ranked[Math.max(o.topK, o.minTokensToKeep) - 1]];
-    keep = Math.max(o.topK, o.minTokensToKeep);
-    while (keep < ranked.length && s[ranked[keep]] === kth) keep++; // ties with the k-th stay
+  if (o.topK > 0) {
+    const k = Math.max(o.topK, o.minTokensToKeep);
+    if (k < countFinite(s)) maskBelow(s, kthLargest(s, k)); // ties with the k-th stay
   }
   if (o.topP < 1) {
-    const max = s[ranked[0]];
+    // finite scores in ascending order (a native numeric sort, no comparator); walk down from the best
+    const vals = new Float64Array(countFinite(s));
+    for (let i = 0, j = 0; i < s.length; i++) if (s[i] !== -Infinity) vals[j++] = s[i];
+    vals.sort();
+    const n = vals.length;
+    const max = vals[n - 1];
     let z = 0;
-    for (let r = 0; r < keep; r++) z += Math.exp(s[ranked[r]] - max);
+    for (let i = 0; i < n; i++) z += Math.exp(vals[i] - max);
     let mass = 0;
     let r = 0;
     // keep rank r while the mass before it is below topP: the smallest prefix reaching topP
-    while (r < keep && (r < o.minTokensToKeep || mass < o.topP)) {
-      mass += Math.exp(s[ranked[r]] - max) / z;
+    while (r < n && (r < o.minTokensToKeep || mass < o.topP)) {
+      mass += Math.exp(vals[n - 1 - r] - max) / z;
       r++;
     }
-    keep = r;
+    maskBelow(s, vals[n - r]); // ties with the last kept score stay
   }
-  for (let r = keep; r < ranked.length; r++) s[ranked[r]] = -Infinity;
   return s;
 }
 
