@@ -1,0 +1,7 @@
+// Tokenizers: byte-level BPE (train, encode, decode, HF tokenizer.json), v4's GPT-2 remap tokenizer and the
+// LLaMA 32K tokenizer. Each satisfies the data pipeline's tokenizer contract (vocabSize, encode, decode,
+// fingerprint, specialTokenId).
+export { BpeTokenizer } from './bpe';
+export type { DecodeOptions } from './bpe';
+export { trainBpe } from './train';
+export type { TrainBpeOptions } from './train';

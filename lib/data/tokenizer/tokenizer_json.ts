@@ -1,0 +1,184 @@
+// Reading and writing Hugging Face tokenizer.json for byte-level BPE. Parsing checks every field we use
+// and throws FormatError naming the file, the field and what was expected; writing produces what HF's own
+// serializer writes (same field order, vocab in id order), so the `tokenizers` package loads our files.
+import { FormatError } from '../../errors';
+
+export interface AddedTokenSpec {
+  id: number;
+  content: string;
+  single_word: boolean;
+  lstrip: boolean;
+  rstrip: boolean;
+  normalized: boolean;
+  special: boolean;
+}
+
+export interface PreTokenizerSpec {
+  addPrefixSpace: boolean;
+  trimOffsets: boolean;
+  useRegex: boolean;
+}
+
+export interface TokenizerSpec {
+  addedTokens: AddedTokenSpec[];
+  preTokenizer: PreTokenizerSpec;
+  /** Whether the file had a ByteLevel decoder (files from the original FlashLM recipe did not, bug B11). */
+  hadDecoder: boolean;
+  vocab: Map<string, number>;
+  merges: Array<[string, string]>;
+  unkToken: string | null;
+  continuingSubwordPrefix: string | null;
+  endOfWordSuffix: string | null;
+  fuseUnk: boolean;
+  byteFallback: boolean;
+  ignoreMerges: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Parses tokenizer.json text; `source` names the file (or "tokenizer.json") in errors. */
+export function parseTokenizerJson(text: string, source: string): TokenizerSpec {
+  const fail = (what: string, hint = ''): never => {
+    throw new FormatError(`${source}: ${what}${hint ? `. HINT: ${hint}` : ''}`);
+  };
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    return fail(`not valid JSON (${(e as Error).message}); expected a Hugging Face tokenizer.json`, 'write one with flashlm tokenizer train or tokenizers\' Tokenizer.save');
+  }
+  if (!isObject(root)) return fail('expected a JSON object (a Hugging Face tokenizer.json)');
+  const model = root.model;
+  if (!isObject(model)) return fail('has no "model" object; expected a Hugging Face tokenizer.json');
+  const type = model.type ?? (model.merges !== undefined ? 'BPE' : undefined);
+  if (type !== 'BPE') return fail(`model.type is ${JSON.stringify(type)}; only byte-level "BPE" models are supported`, 'WordPiece/Unigram/WordLevel tokenizers need the tokenizers package itself');
+  if (model.dropout !== undefined && model.dropout !== null && model.dropout !== 0) fail(`model.dropout is ${JSON.stringify(model.dropout)}; only deterministic BPE (dropout null or 0) is supported`);
+
+  const str = (v: unknown, field: string): string | null => {
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string') return fail(`${field} must be a string or null, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const bool = (v: unknown, field: string, dflt: boolean): boolean => {
+    if (v === undefined || v === null) return dflt;
+    if (typeof v !== 'boolean') return fail(`${field} must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  };
+
+  if (!isObject(model.vocab)) return fail('model.vocab must be an object {token: id}');
+  const vocab = new Map<string, number>();
+  for (const [tok, id] of Object.entries(model.vocab)) {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 4194303) fail(`model.vocab[${JSON.stringify(tok)}] must be an integer id in [0, 4194303], got ${JSON.stringify(id)}`);
+    vocab.set(tok, id as number);
+  }
+  if (!Array.isArray(model.merges)) return fail('model.merges must be an array of ["a", "b"] pairs or "a b" strings');
+  const merges: Array<[string, string]> = model.merges.map((m, i) => {
+    if (typeof m === 'string') {
+      const parts = m.split(' ');
+      if (parts.length !== 2) fail(`model.merges[${i}] is ${JSON.stringify(m)}; expected "a b" (two tokens, one space)`);
+      return [parts[0], parts[1]] as [string, string];
+    }
+    if (!Array.isArray(m) || m.length !== 2 || typeof m[0] !== 'string' || typeof m[1] !== 'string') return fail(`model.merges[${i}] must be ["a", "b"], got ${JSON.stringify(m)}`);
+    return [m[0], m[1]] as [string, string];
+  });
+
+  const addedTokens: AddedTokenSpec[] = [];
+  const added = root.added_tokens ?? [];
+  if (!Array.isArray(added)) return fail('added_tokens must be an array');
+  for (const [i, t] of added.entries()) {
+    if (!isObject(t) || typeof t.content !== 'string' || typeof t.id !== 'number' || !Number.isInteger(t.id) || t.id < 0 || t.id > 4194303) {
+      return fail(`added_tokens[${i}] must be {"id": integer, "content": string, ...}, got ${JSON.stringify(t)}`);
+    }
+    addedTokens.push({
+      id: t.id,
+      content: t.content,
+      single_word: bool(t.single_word, `added_tokens[${i}].single_word`, false),
+      lstrip: bool(t.lstrip, `added_tokens[${i}].lstrip`, false),
+      rstrip: bool(t.rstrip, `added_tokens[${i}].rstrip`, false),
+      normalized: bool(t.normalized, `added_tokens[${i}].normalized`, !t.special),
+      special: bool(t.special, `added_tokens[${i}].special`, false),
+    });
+  }
+
+  if (root.normalizer !== undefined && root.normalizer !== null) {
+    fail(`normalizer ${JSON.stringify((root.normalizer as Json).type ?? root.normalizer)} is not supported; byte-level BPE files have "normalizer": null`);
+  }
+  const pre = root.pre_tokenizer;
+  if (!isObject(pre) || pre.type !== 'ByteLevel') {
+    return fail(`pre_tokenizer is ${JSON.stringify(isObject(pre) ? pre.type : pre)}; expected {"type": "ByteLevel", ...} (a byte-level BPE tokenizer)`);
+  }
+  const preTokenizer: PreTokenizerSpec = {
+    addPrefixSpace: bool(pre.add_prefix_space, 'pre_tokenizer.add_prefix_space', true),
+    trimOffsets: bool(pre.trim_offsets, 'pre_tokenizer.trim_offsets', true),
+    useRegex: bool(pre.use_regex, 'pre_tokenizer.use_regex', true),
+  };
+  const pp = root.post_processor;
+  if (pp !== undefined && pp !== null && !(isObject(pp) && pp.type === 'ByteLevel')) {
+    fail(`post_processor ${JSON.stringify(isObject(pp) ? pp.type : pp)} is not supported; expected null or ByteLevel (which changes no ids)`);
+  }
+  const dec = root.decoder;
+  if (dec !== undefined && dec !== null && !(isObject(dec) && dec.type === 'ByteLevel')) {
+    fail(`decoder ${JSON.stringify(isObject(dec) ? dec.type : dec)} is not supported; expected ByteLevel or null`);
+  }
+  return {
+    addedTokens,
+    preTokenizer,
+    hadDecoder: isObject(dec),
+    vocab,
+    merges,
+    unkToken: str(model.unk_token, 'model.unk_token'),
+    continuingSubwordPrefix: str(model.continuing_subword_prefix, 'model.continuing_subword_prefix'),
+    endOfWordSuffix: str(model.end_of_word_suffix, 'model.end_of_word_suffix'),
+    fuseUnk: bool(model.fuse_unk, 'model.fuse_unk', false),
+    byteFallback: bool(model.byte_fallback, 'model.byte_fallback', false),
+    ignoreMerges: bool(model.ignore_merges, 'model.ignore_merges', false),
+  };
+}
+
+/**
+ * tokenizer.json text for a spec, as HF's serializer writes it (pretty, 2-space indent) but always with the
+ * ByteLevel decoder attached (the fix for B11). The vocab is written in id order.
+ */
+export function stringifyTokenizerJson(spec: TokenizerSpec): string {
+  const pre = { type: 'ByteLevel', add_prefix_space: spec.preTokenizer.addPrefixSpace, trim_offsets: spec.preTokenizer.trimOffsets, use_regex: spec.preTokenizer.useRegex };
+  const head = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [...spec.addedTokens].sort((a, b) => a.id - b.id).map((t) => ({ id: t.id, content: t.content, single_word: t.single_word, lstrip: t.lstrip, rstrip: t.rstrip, normalized: t.normalized, special: t.special })),
+    normalizer: null,
+    pre_tokenizer: pre,
+    post_processor: null,
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+  };
+  const model = {
+    type: 'BPE',
+    dropout: null,
+    unk_token: spec.unkToken,
+    continuing_subword_prefix: spec.continuingSubwordPrefix,
+    end_of_word_suffix: spec.endOfWordSuffix,
+    fuse_unk: spec.fuseUnk,
+    byte_fallback: spec.byteFallback,
+    ignore_merges: spec.ignoreMerges,
+  };
+  const indent = (s: string, by: string): string => s.split('\n').join(`\n${by}`);
+  const headText = JSON.stringify(head, null, 2);
+  const modelText = JSON.stringify(model, null, 2);
+  // JSON.stringify would put integer-like keys ("1", "42") first; write the vocab by hand in id order.
+  const entries = [...spec.vocab].sort((a, b) => a[1] - b[1]).map(([t, id]) => `      ${JSON.stringify(t)}: ${id}`);
+  const merges = spec.merges.map(([a, b]) => `      [\n        ${JSON.stringify(a)},\n        ${JSON.stringify(b)}\n      ]`);
+  return (
+    headText.slice(0, -2) +
+    ',\n  "model": ' +
+    indent(modelText.slice(0, -2), '  ') +
+    ',\n    "vocab": {\n' +
+    entries.join(',\n') +
+    '\n    },\n    "merges": [\n' +
+    merges.join(',\n') +
+    '\n    ]\n  }\n}'
+  );
+}
