@@ -17,7 +17,11 @@ export interface TrainBpeOptions {
   minFrequency?: number;
   /** Special tokens, given ids 0, 1, ... in this order and written as added tokens. Default none. */
   specialTokens?: string[];
-  /** ByteLevel add_prefix_space. Default true (HF's default). */
+  /**
+   * ByteLevel add_prefix_space: a space before each text segment, so a first word is tokenized like the
+   * others. Default false, so that decode(encode(x)) === x (with it, "x" and " x" encode alike); HF's default
+   * and the original FlashLM recipe use true.
+   */
   addPrefixSpace?: boolean;
   /** Start from all 256 byte chars (default true). false reproduces HF's default trainer (only seen bytes). */
   fullAlphabet?: boolean;
@@ -35,7 +39,7 @@ export function trainBpe(docs: Iterable<string>, options: TrainBpeOptions): BpeT
   if (!Number.isInteger(minFrequency) || minFrequency < 0) throw new RangeError(`trainBpe: minFrequency must be a non-negative integer, got ${minFrequency}`);
   const specials = options.specialTokens ?? [];
   for (const s of specials) if (typeof s !== 'string' || s.length === 0) throw new TypeError(`trainBpe: specialTokens must be non-empty strings, got ${JSON.stringify(s)}`);
-  const addPrefixSpace = options.addPrefixSpace ?? true;
+  const addPrefixSpace = options.addPrefixSpace ?? false;
 
   const wordCounts = countWords(docs, addPrefixSpace);
 
