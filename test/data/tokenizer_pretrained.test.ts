@@ -9,7 +9,8 @@ const dir = tmpDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('V4Tokenizer', () => {
-  const stories = sotuDocs().flatMap((d) => d.split('\n\n')).slice(0, 400);
+  // SOTU addresses have no line breaks: sentences stand in for stories.
+  const stories = sotuDocs().slice(0, 3).flatMap((d) => d.split(/(?<=\.) /)).slice(0, 400);
 
   test('GPT-2 ids are those of tiktoken gpt2', () => {
     expect(gpt2Encode('Hello world')).toEqual([15496, 995]);
@@ -77,7 +78,7 @@ describe('LlamaTokenizer', () => {
   });
 
   test('decode(encode(x)) === x on text and on random Unicode', () => {
-    for (const p of sotuDocs()[0].split('\n\n').slice(0, 20)) expect(tok.decode(tok.encode(p))).toBe(p);
+    for (const p of sotuDocs()[0].split(/(?<=\.) /).slice(0, 20)) expect(tok.decode(tok.encode(p))).toBe(p);
     const r = rng(5);
     for (let i = 0; i < 50; i++) {
       const x = randomUnicode(r, 30, false).replace(/^\s+/, '').replace(/\s+/g, ' ');
