@@ -150,3 +150,71 @@ describe('errors', () => {
     expect(() => tok.decode([1.5])).toThrow(RangeError);
   });
 });
+
+describe('Llama-3 / cl100k-style files: Sequence[Split(regex), ByteLevel], TemplateProcessing, ignore_merges', () => {
+  const docs = sotuDocs();
+  const base = JSON.parse(trainBpe(docs.slice(0, 30), { vocabSize: 3000, specialTokens: ['<|begin_of_text|>', '<|end_of_text|>'] }).toJSON());
+  const pattern = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+  const file = { ...base };
+  file.pre_tokenizer = {
+    type: 'Sequence',
+    pretokenizers: [
+      { type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false },
+      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+    ],
+  };
+  file.post_processor = {
+    type: 'Sequence',
+    processors: [
+      { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
+      {
+        type: 'TemplateProcessing',
+        single: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+        pair: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+        special_tokens: { '<|begin_of_text|>': { id: '<|begin_of_text|>', ids: [0], tokens: ['<|begin_of_text|>'] } },
+      },
+    ],
+  };
+  file.model = { ...base.model, ignore_merges: true };
+  const text = JSON.stringify(file);
+  const f = path.join(dir, 'llama3like.json');
+  fs.writeFileSync(f, text);
+  const ref = hf.Tokenizer.fromFile(f);
+  const mine = BpeTokenizer.fromJSON(text, f);
+
+  test('identical ids on text and random Unicode, with and without the BOS the template adds', async () => {
+    const r = rng(31);
+    const texts = [...docs.slice(200, 202), 'It\'S 12345 dollars\r\n\r\n  ok\t\tDON\'T', ...Array.from({ length: 400 }, () => randomUnicode(r, 60))];
+    const withBos = (await ref.encodeBatch(texts)).map((e) => e.getIds());
+    const without = await refEncode(ref, texts);
+    texts.forEach((t, i) => {
+      expect([i, Array.from(mine.encode(t))]).toEqual([i, withBos[i]]);
+      expect([i, Array.from(mine.encode(t, { addSpecialTokens: false }))]).toEqual([i, without[i]]);
+    });
+    expect(withBos[0][0]).toBe(0);
+  });
+
+  test('Split behaviours and inverted patterns match the reference', async () => {
+    const r = rng(77);
+    const texts = ['a-b--c d', '--x--', 'no dashes', ...Array.from({ length: 60 }, () => randomUnicode(r, 30))];
+    for (const behavior of ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous']) {
+      for (const invert of [false, true]) {
+        for (const pat of [{ String: '-' }, { Regex: '\\s+|\\p{N}' }]) {
+          const j = { ...file, post_processor: null, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: pat, behavior, invert }, { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: false }] } };
+          const g = path.join(dir, 'split.json');
+          fs.writeFileSync(g, JSON.stringify(j));
+          const want = await refEncode(hf.Tokenizer.fromFile(g), texts);
+          const ours = BpeTokenizer.fromJSON(JSON.stringify(j));
+          texts.forEach((t, i) => expect([behavior, invert, i, Array.from(ours.encode(t))]).toEqual([behavior, invert, i, want[i]]));
+        }
+      }
+    }
+  });
+
+  test('unsupported pre-tokenizers and regex constructs are a FormatError naming the field', () => {
+    const j = { ...file, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: '\\w+' }, behavior: 'Isolated', invert: false }, { type: 'ByteLevel' }] } };
+    expect(() => BpeTokenizer.fromJSON(JSON.stringify(j), 'x.json')).toThrow(/x\.json: pre_tokenizer\.pretokenizers\[0\]\.pattern\.Regex "\\\\w\+": \\w is not supported/);
+    const k = { ...file, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, { type: 'ByteLevel' }] } };
+    expect(() => BpeTokenizer.fromJSON(JSON.stringify(k), 'x.json')).toThrow(/pretokenizers\[0\] is "Digits"; only Split and ByteLevel are supported/);
+  });
+});

@@ -9,7 +9,14 @@ import { FormatError } from '../../errors';
 import { writeFileAtomic } from './atomic';
 import { BYTE_TO_CHAR, decodeByteLevel, splitGpt2, toWellFormed, utf8Bytes } from './bytelevel';
 import { BpeModel } from './model';
+import { splitPieces } from './pretokenize';
 import { AddedTokenSpec, parseTokenizerJson, stringifyTokenizerJson, TokenizerSpec } from './tokenizer_json';
+
+/** Options for encode. */
+export interface EncodeOptions {
+  /** Add the ids the file's post-processor adds (e.g. BOS), as HF does by default. Default true. */
+  addSpecialTokens?: boolean;
+}
 
 /** Options for decode. */
 export interface DecodeOptions {
@@ -19,7 +26,8 @@ export interface DecodeOptions {
 
 // Pieces longer than this (in UTF-16 units) are not cached: long runs are rare and would bloat the cache.
 const CACHE_MAX_PIECE = 64;
-const CACHE_MAX_ENTRIES = 1 << 20;
+// Past this many entries the cache starts over: bounded memory on huge corpora, recent words kept.
+const CACHE_MAX_ENTRIES = 1 << 18;
 
 export class BpeTokenizer {
   /** One more than the largest id (model vocab and added tokens). */
@@ -126,15 +134,18 @@ export class BpeTokenizer {
    * Token ids of text, identical to HF `tokenizers` encode (added tokens in the text become their ids).
    * @example tok.encode('Hello world') // Uint32Array [...]
    */
-  encode(text: string): Uint32Array {
+  encode(text: string, options: EncodeOptions = {}): Uint32Array {
     const out: number[] = [];
+    const post = options.addSpecialTokens === false ? undefined : this.spec.post;
+    if (post) out.push(...post.before);
     this.encodeInto(toWellFormed(text), out);
+    if (post) out.push(...post.after);
     return Uint32Array.from(out);
   }
 
   /** encode for each text. @example tok.encodeBatch(['a b', 'c']) */
-  encodeBatch(texts: readonly string[]): Uint32Array[] {
-    return texts.map((t) => this.encode(t));
+  encodeBatch(texts: readonly string[], options: EncodeOptions = {}): Uint32Array[] {
+    return texts.map((t) => this.encode(t, options));
   }
 
   /**
@@ -205,6 +216,23 @@ export class BpeTokenizer {
   }
 
   private encodeSegment(segment: string, out: number[]): void {
+    if (this.spec.preSteps) {
+      let pieces = [segment];
+      for (const step of this.spec.preSteps) {
+        if (step.type === 'Split') pieces = pieces.flatMap((p) => splitPieces(p, step));
+        else {
+          for (let p of pieces) {
+            if (step.addPrefixSpace && p.charCodeAt(0) !== 0x20) p = ' ' + p;
+            if (!step.useRegex) this.encodePiece(p, 0, p.length, out);
+            else {
+              const n = splitGpt2(p, 0, p.length, this.ends);
+              for (let i = 0, a = 0; i < n; a = this.ends.buf[i++]) this.encodePiece(p, a, this.ends.buf[i], out);
+            }
+          }
+        }
+      }
+      return;
+    }
     const pre = this.spec.preTokenizer;
     const s = pre.addPrefixSpace && segment.charCodeAt(0) !== 0x20 ? ' ' + segment : segment;
     if (!pre.useRegex) {
@@ -244,7 +272,10 @@ export class BpeTokenizer {
     for (let i = 0; i < nb; i++) word += BYTE_TO_CHAR[this.bytes[i]];
     const ids: number[] = [];
     this.model.tokenize(word, ids);
-    if (cacheable && this.cache.size < CACHE_MAX_ENTRIES) this.cache.set(key, ids);
+    if (cacheable) {
+      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
+      this.cache.set(key, ids);
+    }
     for (let i = 0; i < ids.length; i++) out.push(ids[i]);
   }
 }

@@ -2,7 +2,7 @@
 // LLaMA 32K tokenizer. Each satisfies the data pipeline's tokenizer contract (vocabSize, encode, decode,
 // fingerprint, specialTokenId).
 export { BpeTokenizer } from './bpe';
-export type { DecodeOptions } from './bpe';
+export type { DecodeOptions, EncodeOptions } from './bpe';
 export { trainBpe } from './train';
 export type { TrainBpeOptions } from './train';
 export { V4Tokenizer, V4_SPECIALS, gpt2Encode } from './v4';

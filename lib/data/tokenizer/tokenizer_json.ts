@@ -2,6 +2,7 @@
 // and throws FormatError naming the file, the field and what was expected; writing produces what HF's own
 // serializer writes (same field order, vocab in id order), so the `tokenizers` package loads our files.
 import { FormatError } from '../../errors';
+import { PreStep, SplitBehavior, translateOniguruma } from './pretokenize';
 
 export interface AddedTokenSpec {
   id: number;
@@ -19,9 +20,20 @@ export interface PreTokenizerSpec {
   useRegex: boolean;
 }
 
+/** What a post-processor adds around one sequence: ids before and after it (TemplateProcessing etc.). */
+export interface PostSpec {
+  before: number[];
+  after: number[];
+}
+
 export interface TokenizerSpec {
   addedTokens: AddedTokenSpec[];
+  /** The ByteLevel pre-tokenizer when it is the whole pre-tokenizer (files we write always are). */
   preTokenizer: PreTokenizerSpec;
+  /** A Sequence pre-tokenizer (Split + ByteLevel, as in Llama 3); preTokenizer is then unused. */
+  preSteps?: PreStep[];
+  /** Ids a post-processor adds when encoding with addSpecialTokens (HF's default). */
+  post?: PostSpec;
   /** Whether the file had a ByteLevel decoder (files from the original FlashLM recipe did not, bug B11). */
   hadDecoder: boolean;
   vocab: Map<string, number>;
@@ -108,18 +120,40 @@ export function parseTokenizerJson(text: string, source: string): TokenizerSpec 
     fail(`normalizer ${JSON.stringify((root.normalizer as Json).type ?? root.normalizer)} is not supported; byte-level BPE files have "normalizer": null`);
   }
   const pre = root.pre_tokenizer;
-  if (!isObject(pre) || pre.type !== 'ByteLevel') {
-    return fail(`pre_tokenizer is ${JSON.stringify(isObject(pre) ? pre.type : pre)}; expected {"type": "ByteLevel", ...} (a byte-level BPE tokenizer)`);
+  const byteLevel = (p: Json, field: string): PreTokenizerSpec => ({
+    addPrefixSpace: bool(p.add_prefix_space, `${field}.add_prefix_space`, true),
+    trimOffsets: bool(p.trim_offsets, `${field}.trim_offsets`, true),
+    useRegex: bool(p.use_regex, `${field}.use_regex`, true),
+  });
+  let preTokenizer: PreTokenizerSpec = { addPrefixSpace: false, trimOffsets: true, useRegex: true };
+  let preSteps: PreStep[] | undefined;
+  const expectedPre = 'expected {"type": "ByteLevel", ...} or a Sequence of Split and ByteLevel (a byte-level BPE tokenizer)';
+  if (isObject(pre) && pre.type === 'ByteLevel') {
+    preTokenizer = byteLevel(pre, 'pre_tokenizer');
+  } else if (isObject(pre) && pre.type === 'Sequence' && Array.isArray(pre.pretokenizers)) {
+    preSteps = pre.pretokenizers.map((p, i): PreStep => {
+      const field = `pre_tokenizer.pretokenizers[${i}]`;
+      if (isObject(p) && p.type === 'ByteLevel') return { type: 'ByteLevel', ...byteLevel(p, field) };
+      if (!isObject(p) || p.type !== 'Split') return fail(`${field} is ${JSON.stringify(isObject(p) ? p.type : p)}; only Split and ByteLevel are supported in a Sequence`);
+      const pat = p.pattern;
+      const behaviors = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'];
+      if (typeof p.behavior !== 'string' || !behaviors.includes(p.behavior)) return fail(`${field}.behavior must be one of ${behaviors.join(', ')}, got ${JSON.stringify(p.behavior)}`);
+      let regex: RegExp;
+      if (isObject(pat) && typeof pat.String === 'string') regex = new RegExp(pat.String.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'), 'gu');
+      else if (isObject(pat) && typeof pat.Regex === 'string') {
+        try {
+          regex = translateOniguruma(pat.Regex);
+        } catch (e) {
+          return fail(`${field}.pattern.Regex ${JSON.stringify(pat.Regex)}: ${(e as Error).message}`);
+        }
+      } else return fail(`${field}.pattern must be {"String": ...} or {"Regex": ...}, got ${JSON.stringify(pat)}`);
+      return { type: 'Split', regex, behavior: p.behavior as SplitBehavior, invert: bool(p.invert, `${field}.invert`, false) };
+    });
+    if (preSteps.length === 0 || preSteps[preSteps.length - 1].type !== 'ByteLevel') fail(`pre_tokenizer is a Sequence that does not end with ByteLevel; ${expectedPre}`);
+  } else {
+    return fail(`pre_tokenizer is ${JSON.stringify(isObject(pre) ? pre.type : pre)}; ${expectedPre}`);
   }
-  const preTokenizer: PreTokenizerSpec = {
-    addPrefixSpace: bool(pre.add_prefix_space, 'pre_tokenizer.add_prefix_space', true),
-    trimOffsets: bool(pre.trim_offsets, 'pre_tokenizer.trim_offsets', true),
-    useRegex: bool(pre.use_regex, 'pre_tokenizer.use_regex', true),
-  };
-  const pp = root.post_processor;
-  if (pp !== undefined && pp !== null && !(isObject(pp) && pp.type === 'ByteLevel')) {
-    fail(`post_processor ${JSON.stringify(isObject(pp) ? pp.type : pp)} is not supported; expected null or ByteLevel (which changes no ids)`);
-  }
+  const post = parsePost(root.post_processor, 'post_processor', fail);
   const dec = root.decoder;
   if (dec !== undefined && dec !== null && !(isObject(dec) && dec.type === 'ByteLevel')) {
     fail(`decoder ${JSON.stringify(isObject(dec) ? dec.type : dec)} is not supported; expected ByteLevel or null`);
@@ -127,6 +161,8 @@ export function parseTokenizerJson(text: string, source: string): TokenizerSpec 
   return {
     addedTokens,
     preTokenizer,
+    preSteps,
+    post,
     hadDecoder: isObject(dec),
     vocab,
     merges,
@@ -137,6 +173,56 @@ export function parseTokenizerJson(text: string, source: string): TokenizerSpec 
     byteFallback: bool(model.byte_fallback, 'model.byte_fallback', false),
     ignoreMerges: bool(model.ignore_merges, 'model.ignore_merges', false),
   };
+}
+
+// ByteLevel changes no ids; TemplateProcessing (single sequence), RobertaProcessing and BertProcessing add
+// special ids around the sequence; Sequence applies each in turn.
+function parsePost(pp: unknown, field: string, fail: (what: string) => never): PostSpec | undefined {
+  if (pp === undefined || pp === null) return undefined;
+  if (!isObject(pp)) return fail(`${field} must be an object or null`);
+  const pairId = (v: unknown, f: string): number => {
+    if (!Array.isArray(v) || typeof v[1] !== 'number') return fail(`${f} must be ["token", id], got ${JSON.stringify(v)}`);
+    return v[1];
+  };
+  switch (pp.type) {
+    case 'ByteLevel':
+      return undefined;
+    case 'RobertaProcessing':
+    case 'BertProcessing':
+      return { before: [pairId(pp.cls, `${field}.cls`)], after: [pairId(pp.sep, `${field}.sep`)] };
+    case 'TemplateProcessing': {
+      const single = pp.single;
+      const specials = isObject(pp.special_tokens) ? pp.special_tokens : {};
+      if (!Array.isArray(single)) return fail(`${field}.single must be an array`);
+      const out: PostSpec = { before: [], after: [] };
+      let seenA = false;
+      for (const [i, item] of single.entries()) {
+        if (isObject(item) && isObject(item.Sequence)) {
+          seenA = true;
+          continue;
+        }
+        const name = isObject(item) && isObject(item.SpecialToken) ? item.SpecialToken.id : undefined;
+        const ids = typeof name === 'string' && isObject(specials[name]) ? (specials[name] as Json).ids : undefined;
+        if (!Array.isArray(ids) || !ids.every((x) => Number.isInteger(x))) return fail(`${field}.single[${i}] must name a special token listed in special_tokens with its ids, got ${JSON.stringify(item)}`);
+        (seenA ? out.after : out.before).push(...(ids as number[]));
+      }
+      return out;
+    }
+    case 'Sequence': {
+      if (!Array.isArray(pp.processors)) return fail(`${field}.processors must be an array`);
+      const out: PostSpec = { before: [], after: [] };
+      pp.processors.forEach((p, i) => {
+        const one = parsePost(p, `${field}.processors[${i}]`, fail);
+        if (one) {
+          out.before = [...one.before, ...out.before];
+          out.after = [...out.after, ...one.after];
+        }
+      });
+      return out.before.length + out.after.length > 0 ? out : undefined;
+    }
+    default:
+      return fail(`${field} ${JSON.stringify(pp.type)} is not supported; expected null, ByteLevel, TemplateProcessing, RobertaProcessing, BertProcessing or a Sequence of them`);
+  }
 }
 
 /**
