@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { BpeTokenizer } from '../../lib/data';
+import { BpeTokenizer, LlamaTokenizer, V4Tokenizer } from '../../lib/data';
 import { hf, mobyDocs, refEncode, tmpDir } from './tokenizer_util';
 
 const root = path.join(__dirname, '../..');
@@ -55,6 +55,19 @@ test('train --corpus moby-dick matches the library; unknown corpus is a usage er
   const bad = flashlm(['tokenizer', 'train', '--corpus', 'nope', '--vocab', '500', '--out', out]);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/unknown corpus 'nope'; expected one of: sotu, moby-dick/);
+});
+
+test('encode/decode also take "llama32k" and a v4 tokenizer file', () => {
+  const text = 'Once upon a time\nthere was a whale.\n';
+  const enc = flashlm(['tokenizer', 'encode', '--tokenizer', 'llama32k'], text);
+  expect(enc.code).toBe(0);
+  expect(JSON.parse(enc.stdout.split('\n')[0])).toEqual(Array.from(new LlamaTokenizer().encode('Once upon a time')));
+  expect(flashlm(['tokenizer', 'decode', '--tokenizer', 'llama32k'], enc.stdout).stdout).toBe(text);
+  const v4 = V4Tokenizer.build(['Once upon a time there was a whale.', 'A whale was there.']);
+  const f = path.join(dir, 'v4.json');
+  v4.save(f);
+  const e4 = flashlm(['tokenizer', 'encode', '--tokenizer', f], 'a whale\n');
+  expect(JSON.parse(e4.stdout)).toEqual(Array.from(v4.encode('a whale')));
 });
 
 test('bad usage exits 2 with a clear message; bad files and ids exit 1 naming them', () => {

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { gpt2Encode, LlamaTokenizer, V4Tokenizer } from '../../lib/data';
+import { gpt2Decode, gpt2Encode, LlamaTokenizer, V4Tokenizer } from '../../lib/data';
 import { randomUnicode, rng, sotuDocs, tmpDir } from './tokenizer_util';
 
 const dir = tmpDir();
@@ -11,6 +11,21 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 describe('V4Tokenizer', () => {
   // SOTU addresses have no line breaks: sentences stand in for stories.
   const stories = sotuDocs().slice(0, 3).flatMap((d) => d.split(/(?<=\.) /)).slice(0, 400);
+
+  test('GPT-2 ids and text are identical to js-tiktoken gpt2 (sotu, random Unicode)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Tiktoken } = require('js-tiktoken/lite');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ranks = require('js-tiktoken/ranks/gpt2');
+    const ref = new Tiktoken(ranks.default ?? ranks);
+    const r = rng(11);
+    const texts = [...sotuDocs().slice(100, 102), ...Array.from({ length: 300 }, () => randomUnicode(r, 60))];
+    texts.forEach((t, i) => {
+      const ids = gpt2Encode(t);
+      expect([i, ids]).toEqual([i, ref.encode(t, [], [])]);
+      expect(gpt2Decode(ids)).toBe(ref.decode(ids));
+    });
+  });
 
   test('GPT-2 ids are those of tiktoken gpt2', () => {
     expect(gpt2Encode('Hello world')).toEqual([15496, 995]);

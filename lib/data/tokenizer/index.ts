@@ -5,6 +5,6 @@ export { BpeTokenizer } from './bpe';
 export type { DecodeOptions, EncodeOptions } from './bpe';
 export { trainBpe } from './train';
 export type { TrainBpeOptions } from './train';
-export { V4Tokenizer, V4_SPECIALS, gpt2Encode } from './v4';
+export { V4Tokenizer, V4_SPECIALS, gpt2Encode, gpt2Decode } from './v4';
 export type { BuildV4Options } from './v4';
 export { LlamaTokenizer } from './llama';

@@ -1,4 +1,4 @@
-// v4 "Bolt"'s tokenizer (spec §3): GPT-2 BPE ids (js-tiktoken's gpt2 ranks, the same table as tiktoken)
+// v4 "Bolt"'s tokenizer (spec §3): GPT-2 BPE ids (gpt2.ts: js-tiktoken's gpt2 ranks, tiktoken's table)
 // of the 9,996 most frequent tokens over the first 50,000 training stories, remapped by frequency rank to
 // ids 4..9999; PAD 0, UNK 1, BOS 2, EOS 3. Other GPT-2 ids become UNK; decode drops ids < 4. Ties in
 // frequency keep first-occurrence order, as Python's Counter.most_common does.
@@ -7,27 +7,9 @@ import * as fs from 'node:fs';
 
 import { FormatError } from '../../errors';
 import { writeFileAtomic } from './atomic';
+import { gpt2Decode, gpt2Encode } from './gpt2';
 
-interface Gpt2 {
-  encode(text: string, allowedSpecial?: string[] | 'all', disallowedSpecial?: string[] | 'all'): number[];
-  decode(ids: number[]): string;
-}
-let gpt2: Gpt2 | undefined;
-function gpt2Encoding(): Gpt2 {
-  if (!gpt2) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Tiktoken } = require('js-tiktoken/lite') as { Tiktoken: new (ranks: unknown) => Gpt2 };
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ranks = require('js-tiktoken/ranks/gpt2') as { default?: unknown };
-    gpt2 = new Tiktoken(ranks.default ?? ranks);
-  }
-  return gpt2;
-}
-
-/** Raw GPT-2 ids of text (specials such as <|endoftext|> are treated as plain text). */
-export function gpt2Encode(text: string): number[] {
-  return gpt2Encoding().encode(text, [], []);
-}
+export { gpt2Encode, gpt2Decode };
 
 export const V4_SPECIALS = { '<pad>': 0, '<unk>': 1, '<bos>': 2, '<eos>': 3 } as const;
 const FORMAT = 'flashlm-v4-gpt2-remap';
@@ -123,6 +105,6 @@ export class V4Tokenizer {
       if (id >= 4 + this.gpt2Ids.length) throw new RangeError(`V4Tokenizer.decode: ids[${i}] is ${id}, which no token has (the corpus it was built from had only ${this.gpt2Ids.length} distinct GPT-2 tokens)`);
       if (id >= 4) g.push(this.gpt2Ids[id - 4]);
     }
-    return gpt2Encoding().decode(g);
+    return gpt2Decode(g);
   }
 }
