@@ -90,3 +90,25 @@ describe('trainer settings', () => {
     expect(() => trainBpe(docs, { vocabSize: 100, specialTokens: [''] })).toThrow(/specialTokens/);
   });
 });
+
+test('same vocab and merges as HF BpeTrainer on 100 small random corpora (many count ties)', () => {
+  let seed = 1;
+  const r = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  const alphabet = ['a', 'b', 'c', 'ab', 'ba', 'abc', ' ', '  ', 'é', '日', "'s"];
+  for (let trial = 0; trial < 100; trial++) {
+    let text = '';
+    const lines = 1 + Math.floor(r() * 20);
+    for (let l = 0; l < lines; l++) {
+      const n = Math.floor(r() * 30);
+      for (let i = 0; i < n; i++) text += alphabet[Math.floor(r() * alphabet.length)];
+      text += '\n';
+    }
+    const want = refTrain(text, 'fuzz');
+    const ours = JSON.parse(trainBpe(linesWithEndings(text), { vocabSize: 30000, addPrefixSpace: true, fullAlphabet: false }).toJSON()).model;
+    expect([trial, ours.merges]).toEqual([trial, want.merges]);
+    expect([trial, ours.vocab]).toEqual([trial, want.vocab]);
+  }
+});
