@@ -34,8 +34,6 @@ export interface TokenizerSpec {
   preSteps?: PreStep[];
   /** Ids a post-processor adds when encoding with addSpecialTokens (HF's default). */
   post?: PostSpec;
-  /** Whether the file had a ByteLevel decoder (files from the original FlashLM recipe did not, bug B11). */
-  hadDecoder: boolean;
   vocab: Map<string, number>;
   merges: Array<[string, string]>;
   unkToken: string | null;
@@ -154,6 +152,8 @@ export function parseTokenizerJson(text: string, source: string): TokenizerSpec 
     return fail(`pre_tokenizer is ${JSON.stringify(isObject(pre) ? pre.type : pre)}; ${expectedPre}`);
   }
   const post = parsePost(root.post_processor, 'post_processor', fail);
+  // Files of the original FlashLM recipe have no decoder (bug B11); we decode byte-level regardless, where HF
+  // would join the raw "Ġ" tokens with spaces.
   const dec = root.decoder;
   if (dec !== undefined && dec !== null && !(isObject(dec) && dec.type === 'ByteLevel')) {
     fail(`decoder ${JSON.stringify(isObject(dec) ? dec.type : dec)} is not supported; expected ByteLevel or null`);
@@ -163,7 +163,6 @@ export function parseTokenizerJson(text: string, source: string): TokenizerSpec 
     preTokenizer,
     preSteps,
     post,
-    hadDecoder: isObject(dec),
     vocab,
     merges,
     unkToken: str(model.unk_token, 'model.unk_token'),

@@ -137,7 +137,6 @@ export function trainBpe(docs: Iterable<string>, options: TrainBpeOptions): BpeT
   const spec: TokenizerSpec = {
     addedTokens: dedupe(addedTokens),
     preTokenizer: { addPrefixSpace, trimOffsets: true, useRegex: true },
-    hadDecoder: true,
     vocab: wordToId,
     merges: mergeList,
     unkToken: null,
