@@ -126,12 +126,20 @@ function train(p: Parsed): number {
   if (out === undefined) throw new UsageError('--out tokenizer.json is required');
   const docs = corpus !== undefined ? corpusDocuments(corpus) : (files as string[]).flatMap(fileLines);
   const t0 = Date.now();
-  const tok = trainBpe(docs, {
+  const options = {
     vocabSize: vocab,
     minFrequency: intOption(p, '--min-frequency', 0) ?? 0,
     specialTokens: p.values.get('--special') ?? [],
     addPrefixSpace: p.flags.has('--prefix-space'),
-  });
+  };
+  let tok;
+  try {
+    tok = trainBpe(docs, options);
+  } catch (e) {
+    // Settings trainBpe rejects (a vocab below the alphabet, an empty special) are usage errors here.
+    if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(e.message);
+    throw e;
+  }
   tok.save(out);
   console.error(`flashlm tokenizer: ${out}: vocab ${tok.vocabSize}, ${tok.merges.length} merges, trained in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
   return 0;

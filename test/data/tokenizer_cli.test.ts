@@ -76,6 +76,7 @@ test('bad usage exits 2 with a clear message; bad files and ids exit 1 naming th
     [['tokenizer', 'train', '--corpus', 'sotu', '--out', 'x.json'], /--vocab N is required/],
     [['tokenizer', 'train', '--corpus', 'sotu', '--vocab', 'ten', '--out', 'x.json'], /--vocab must be an integer ≥ 1, got 'ten'/],
     [['tokenizer', 'train', '--corpus', 'sotu', '--vocab', '100'], /--out tokenizer\.json is required/],
+    [['tokenizer', 'train', '--corpus', 'moby-dick', '--vocab', '100', '--out', 'x.json'], /vocabSize 100 is below the 256 ids/],
     [['tokenizer', 'encode'], /--tokenizer FILE is required/],
     [['tokenizer', 'encode', '--bogus'], /unknown option '--bogus' for 'tokenizer encode'/],
     [['tokenizer', 'frobnicate'], /unknown subcommand 'frobnicate'/],

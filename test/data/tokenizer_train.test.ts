@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { BpeTokenizer, trainBpe } from '../../lib/data';
+import { BpeTokenizer, trainBpe, trainBpeAsync } from '../../lib/data';
 import { BYTE_ALPHABET } from '../../lib/data/tokenizer/bytelevel';
 import { hf, linesWithEndings, mobyDocs, sotuDocs, tmpDir } from './tokenizer_util';
 
@@ -86,8 +86,9 @@ describe('trainer settings', () => {
 
   test('bad settings are rejected with the argument named', () => {
     expect(() => trainBpe(docs, { vocabSize: 0 })).toThrow(/trainBpe: vocabSize must be an integer/);
-    expect(() => trainBpe(docs, { vocabSize: 100, minFrequency: -1 })).toThrow(/minFrequency/);
-    expect(() => trainBpe(docs, { vocabSize: 100, specialTokens: [''] })).toThrow(/specialTokens/);
+    expect(() => trainBpe(docs, { vocabSize: 300, minFrequency: -1 })).toThrow(/minFrequency/);
+    expect(() => trainBpe(docs, { vocabSize: 257, specialTokens: ['<a>', '<b>'] })).toThrow(/vocabSize 257 is below the 258 ids the specials and the 256-byte alphabet take/);
+    expect(() => trainBpe(docs, { vocabSize: 300, specialTokens: [''] })).toThrow(/specialTokens/);
   });
 });
 
@@ -111,4 +112,13 @@ test('same vocab and merges as HF BpeTrainer on 100 small random corpora (many c
     expect([trial, ours.merges]).toEqual([trial, want.merges]);
     expect([trial, ours.vocab]).toEqual([trial, want.vocab]);
   }
+});
+
+test('trainBpeAsync over a stream gives the same tokenizer as trainBpe', async () => {
+  const docs = mobyDocs().slice(0, 30);
+  async function* stream(): AsyncGenerator<string> {
+    for (const d of docs) yield d;
+  }
+  const a = await trainBpeAsync(stream(), { vocabSize: 800, specialTokens: ['<eos>'] });
+  expect(a.toJSON()).toBe(trainBpe(docs, { vocabSize: 800, specialTokens: ['<eos>'] }).toJSON());
 });

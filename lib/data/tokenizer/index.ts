@@ -3,7 +3,7 @@
 // fingerprint, specialTokenId).
 export { BpeTokenizer } from './bpe';
 export type { DecodeOptions, EncodeOptions } from './bpe';
-export { trainBpe } from './train';
+export { trainBpe, trainBpeAsync, BpeWordCounter } from './train';
 export type { TrainBpeOptions } from './train';
 export { V4Tokenizer, V4_SPECIALS, gpt2Encode, gpt2Decode } from './v4';
 export type { BuildV4Options } from './v4';

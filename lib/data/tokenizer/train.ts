@@ -33,6 +33,44 @@ export interface TrainBpeOptions {
  * @example const tok = trainBpe(docs, { vocabSize: 4096, specialTokens: ['<|endoftext|>'] });
  */
 export function trainBpe(docs: Iterable<string>, options: TrainBpeOptions): BpeTokenizer {
+  const counter = new BpeWordCounter(options.addPrefixSpace ?? false);
+  for (const d of docs) counter.add(d);
+  return trainFromCounts(counter.counts, options);
+}
+
+/**
+ * trainBpe over a stream of documents (e.g. a corpus read from disk), holding only the word counts.
+ * @example const tok = await trainBpeAsync(corpus.train, { vocabSize: 8192 });
+ */
+export async function trainBpeAsync(docs: AsyncIterable<string> | Iterable<string>, options: TrainBpeOptions): Promise<BpeTokenizer> {
+  const counter = new BpeWordCounter(options.addPrefixSpace ?? false);
+  for await (const d of docs) counter.add(d);
+  return trainFromCounts(counter.counts, options);
+}
+
+/** Counts GPT-2 pieces (raw text, before the byte mapping) document by document: the trainer's input. */
+export class BpeWordCounter {
+  readonly counts = new Map<string, number>();
+  private ends = { buf: new Int32Array(4096) };
+
+  constructor(readonly addPrefixSpace: boolean) {}
+
+  add(doc0: string): void {
+    if (typeof doc0 !== 'string') throw new TypeError(`trainBpe: documents must be strings, got ${typeof doc0}`);
+    if (doc0.length === 0) return;
+    const doc = toWellFormed(this.addPrefixSpace && doc0.charCodeAt(0) !== 0x20 ? ' ' + doc0 : doc0);
+    const n = splitGpt2(doc, 0, doc.length, this.ends);
+    let a = 0;
+    for (let i = 0; i < n; i++) {
+      const b = this.ends.buf[i];
+      const w = doc.slice(a, b);
+      this.counts.set(w, (this.counts.get(w) ?? 0) + 1);
+      a = b;
+    }
+  }
+}
+
+function trainFromCounts(wordCounts: ReadonlyMap<string, number>, options: TrainBpeOptions): BpeTokenizer {
   const vocabSize = options.vocabSize;
   if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > 4194303) throw new RangeError(`trainBpe: vocabSize must be an integer in [1, 4194303], got ${vocabSize}`);
   const minFrequency = options.minFrequency ?? 0;
@@ -40,8 +78,10 @@ export function trainBpe(docs: Iterable<string>, options: TrainBpeOptions): BpeT
   const specials = options.specialTokens ?? [];
   for (const s of specials) if (typeof s !== 'string' || s.length === 0) throw new TypeError(`trainBpe: specialTokens must be non-empty strings, got ${JSON.stringify(s)}`);
   const addPrefixSpace = options.addPrefixSpace ?? false;
-
-  const wordCounts = countWords(docs, addPrefixSpace);
+  const floor = new Set(specials).size + 256;
+  if (options.fullAlphabet !== false && vocabSize < floor) {
+    throw new RangeError(`trainBpe: vocabSize ${vocabSize} is below the ${floor} ids the specials and the 256-byte alphabet take; expected at least ${floor}`);
+  }
 
   // 1. specials, 2. alphabet (sorted by code point), as HF's add_special_tokens / compute_alphabet.
   const idToWord: string[] = [];
@@ -152,26 +192,6 @@ export function trainBpe(docs: Iterable<string>, options: TrainBpeOptions): BpeT
 function dedupe(tokens: AddedTokenSpec[]): AddedTokenSpec[] {
   const seen = new Set<string>();
   return tokens.filter((t) => !seen.has(t.content) && (seen.add(t.content), true));
-}
-
-/** Counts GPT-2 pieces (raw text, before the byte mapping) over documents. */
-export function countWords(docs: Iterable<string>, addPrefixSpace: boolean): Map<string, number> {
-  const counts = new Map<string, number>();
-  const ends = { buf: new Int32Array(4096) };
-  for (const doc0 of docs) {
-    if (typeof doc0 !== 'string') throw new TypeError(`trainBpe: documents must be strings, got ${typeof doc0}`);
-    if (doc0.length === 0) continue;
-    const doc = toWellFormed(addPrefixSpace && doc0.charCodeAt(0) !== 0x20 ? ' ' + doc0 : doc0);
-    const n = splitGpt2(doc, 0, doc.length, ends);
-    let a = 0;
-    for (let i = 0; i < n; i++) {
-      const b = ends.buf[i];
-      const w = doc.slice(a, b);
-      counts.set(w, (counts.get(w) ?? 0) + 1);
-      a = b;
-    }
-  }
-  return counts;
 }
 
 // HF Word::merge (training): replaces each (a, b) left to right and reports pair count changes. It does
