@@ -39,6 +39,7 @@ export class BpeTokenizer {
   private readonly added: AddedTokenSpec[];
   private readonly addedById = new Map<number, AddedTokenSpec>();
   private readonly addedByContent = new Map<string, AddedTokenSpec>();
+  private readonly addedByNormalized = new Map<string, AddedTokenSpec>();
   private readonly rawPattern: RegExp | null;
   private readonly normalizedPattern: RegExp | null;
   private readonly cache = new Map<string, number[]>();
@@ -64,8 +65,11 @@ export class BpeTokenizer {
       max = Math.max(max, t.id);
     }
     this.vocabSize = max + 1;
-    this.rawPattern = alternation(this.added.filter((t) => !t.normalized));
-    this.normalizedPattern = alternation(this.added.filter((t) => t.normalized));
+    // Tokens with normalized: true are matched in normalized text, by their normalized content.
+    const norm = spec.normalizer ?? ((x: string): string => x);
+    this.rawPattern = alternation(this.added.filter((t) => !t.normalized).map((t) => t.content));
+    this.normalizedPattern = alternation(this.added.filter((t) => t.normalized).map((t) => norm(t.content)));
+    for (const t of this.added) if (t.normalized) this.addedByNormalized.set(norm(t.content), t);
     // id of each byte's char when the vocab has it: most pieces of plain text are single bytes or cached.
     this.byteIds = new Int32Array(256).map((_, b) => spec.vocab.get(BYTE_TO_CHAR[b]) ?? -1);
   }
@@ -175,15 +179,16 @@ export class BpeTokenizer {
   // Added tokens first (non-normalized, then normalized: with no normalizer both see the raw text).
   private encodeInto(text: string, out: number[]): void {
     if (text.length === 0) return;
-    if (this.rawPattern === null && this.normalizedPattern === null) {
+    const normalize = this.spec.normalizer;
+    if (this.rawPattern === null && this.normalizedPattern === null && normalize === undefined) {
       this.encodeSegment(text, out);
       return;
     }
-    for (const [a, b, id] of this.splitAdded(text, this.rawPattern)) {
+    for (const [a, b, id] of this.splitAdded(text, this.rawPattern, this.addedByContent)) {
       if (id >= 0) out.push(id);
       else {
-        const seg = text.slice(a, b);
-        for (const [c, d, id2] of this.splitAdded(seg, this.normalizedPattern)) {
+        const seg = normalize ? normalize(text.slice(a, b)) : text.slice(a, b);
+        for (const [c, d, id2] of this.splitAdded(seg, this.normalizedPattern, this.addedByNormalized)) {
           if (id2 >= 0) out.push(id2);
           else this.encodeSegment(seg.slice(c, d), out);
         }
@@ -192,13 +197,13 @@ export class BpeTokenizer {
   }
 
   // HF AddedVocabulary::find_matches: [start, end, id or -1] covering the text.
-  private splitAdded(text: string, pattern: RegExp | null): Array<[number, number, number]> {
+  private splitAdded(text: string, pattern: RegExp | null, tokens: Map<string, AddedTokenSpec>): Array<[number, number, number]> {
     const out: Array<[number, number, number]> = [];
     if (pattern === null) return [[0, text.length, -1]];
     let from = 0;
     pattern.lastIndex = 0;
     for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-      const tok = this.addedByContent.get(m[0]) as AddedTokenSpec;
+      const tok = tokens.get(m[0]) as AddedTokenSpec;
       let start = m.index;
       let stop = start + m[0].length;
       if (tok.single_word) {
@@ -288,8 +293,8 @@ const SPACES_AT_END = /[\p{White_Space}]*$/u;
 const SPACES_AT_START = /^[\p{White_Space}]*/u;
 
 // Leftmost-longest matching of the added tokens: JS alternation is leftmost-first, so longest first.
-function alternation(tokens: AddedTokenSpec[]): RegExp | null {
-  const contents = tokens.map((t) => t.content).filter((c) => c.length > 0);
+function alternation(strings: string[]): RegExp | null {
+  const contents = strings.filter((c) => c.length > 0);
   if (contents.length === 0) return null;
   contents.sort((a, b) => b.length - a.length);
   return new RegExp(contents.map((c) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'gu');

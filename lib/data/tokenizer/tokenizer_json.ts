@@ -34,6 +34,8 @@ export interface TokenizerSpec {
   preSteps?: PreStep[];
   /** Ids a post-processor adds when encoding with addSpecialTokens (HF's default). */
   post?: PostSpec;
+  /** The normalizer, when the file has one (our files do not). */
+  normalizer?: (s: string) => string;
   vocab: Map<string, number>;
   merges: Array<[string, string]>;
   unkToken: string | null;
@@ -114,9 +116,7 @@ export function parseTokenizerJson(text: string, source: string): TokenizerSpec 
     });
   }
 
-  if (root.normalizer !== undefined && root.normalizer !== null) {
-    fail(`normalizer ${JSON.stringify((root.normalizer as Json).type ?? root.normalizer)} is not supported; byte-level BPE files have "normalizer": null`);
-  }
+  const normalizer = parseNormalizer(root.normalizer, 'normalizer', fail);
   const pre = root.pre_tokenizer;
   const byteLevel = (p: Json, field: string): PreTokenizerSpec => ({
     addPrefixSpace: bool(p.add_prefix_space, `${field}.add_prefix_space`, true),
@@ -163,6 +163,7 @@ export function parseTokenizerJson(text: string, source: string): TokenizerSpec 
     preTokenizer,
     preSteps,
     post,
+    normalizer,
     vocab,
     merges,
     unkToken: str(model.unk_token, 'model.unk_token'),
@@ -172,6 +173,37 @@ export function parseTokenizerJson(text: string, source: string): TokenizerSpec 
     byteFallback: bool(model.byte_fallback, 'model.byte_fallback', false),
     ignoreMerges: bool(model.ignore_merges, 'model.ignore_merges', false),
   };
+}
+
+// Unicode normal forms and lowercasing come from JS (ICU). Lowercase and NFC agree with the reference on
+// every code point; NFD/NFKC/NFKD differ on ~190 (U+32FF, U+A7F1.., newer than the reference's tables).
+function parseNormalizer(n: unknown, field: string, fail: (what: string) => never): ((s: string) => string) | undefined {
+  if (n === undefined || n === null) return undefined;
+  if (!isObject(n)) return fail(`${field} must be an object or null`);
+  switch (n.type) {
+    case 'NFC':
+    case 'NFD':
+    case 'NFKC':
+    case 'NFKD': {
+      const form = n.type;
+      return (s) => s.normalize(form);
+    }
+    case 'Lowercase':
+      return (s) => s.toLowerCase();
+    case 'Replace': {
+      const pat = n.pattern;
+      if (!isObject(pat) || typeof pat.String !== 'string' || typeof n.content !== 'string') return fail(`${field}: only Replace with a {"String": ...} pattern is supported, got ${JSON.stringify(pat)}`);
+      const [from, to] = [pat.String, n.content];
+      return from.length === 0 ? (s) => s : (s) => s.split(from).join(to);
+    }
+    case 'Sequence': {
+      if (!Array.isArray(n.normalizers)) return fail(`${field}.normalizers must be an array`);
+      const steps = n.normalizers.map((m, i) => parseNormalizer(m, `${field}.normalizers[${i}]`, fail)).filter((f): f is (s: string) => string => f !== undefined);
+      return (s) => steps.reduce((acc, f) => f(acc), s);
+    }
+    default:
+      return fail(`${field} ${JSON.stringify(n.type)} is not supported; expected null, NFC, NFD, NFKC, NFKD, Lowercase, Replace or a Sequence of them`);
+  }
 }
 
 // ByteLevel changes no ids; TemplateProcessing (single sequence), RobertaProcessing and BertProcessing add
