@@ -94,7 +94,6 @@ function trainFromCounts(wordCounts: ReadonlyMap<string, number>, options: Train
   };
   for (const s of specials) addToken(s);
   const seen = new Uint8Array(256);
-  const words: Int32Array[] = [];
   const counts: number[] = [];
   let bytes = new Uint8Array(256);
   const raw: Uint8Array[] = [];
@@ -108,7 +107,8 @@ function trainFromCounts(wordCounts: ReadonlyMap<string, number>, options: Train
   }
   for (const ch of BYTE_ALPHABET) if (options.fullAlphabet !== false || seen[BYTE_TO_CHAR.indexOf(ch)]) addToken(ch);
   const byteId = BYTE_TO_CHAR.map((ch) => wordToId.get(ch) ?? -1);
-  for (const b of raw) words.push(Int32Array.from(b, (x) => byteId[x]));
+  // Each word as its symbol ids, merged in place as training goes.
+  const words: number[][] = raw.map((b) => Array.from(b, (x) => byteId[x]));
 
   // 3. pair counts and where each pair occurs.
   const pairCounts = new Map<number, number>();
@@ -132,7 +132,6 @@ function trainFromCounts(wordCounts: ReadonlyMap<string, number>, options: Train
 
   // 4. merges.
   const merges: Array<[number, number]> = [];
-  const words2 = words.map((w) => Array.from(w));
   while (wordToId.size < vocabSize) {
     const top = queue.pop();
     if (top === undefined) break;
@@ -150,7 +149,7 @@ function trainFromCounts(wordCounts: ReadonlyMap<string, number>, options: Train
     const newId = wordToId.get(newToken) as number;
     merges.push([top.pair, newId]);
     for (const w of top.pos) {
-      mergeWord(words2[w], a, b, newId, (pk, change) => {
+      mergeWord(words[w], a, b, newId, (pk, change) => {
         pairCounts.set(pk, (pairCounts.get(pk) ?? 0) + change * counts[w]);
         if (change > 0) {
           let set = whereToUpdate.get(pk);
