@@ -15,6 +15,7 @@ export { AdamW, SGD, clipGradNorm, NonFiniteGradientError } from './train/optim'
 export { Generator } from './random';
 export type { GeneratorState } from './random';
 export { native } from './native';
+export * as data from './data';
 export { lrAt, scheduleFn, validateSchedule, wsdPhases, horizonFromTime, withHorizon, schedulePresets } from './train/schedule';
 export type { ScheduleConfig, CosineSchedule, WSDSchedule, CosineRestartsSchedule, ConstantSchedule } from './train/schedule';
 export { globToRegExp, NO_DECAY_V61PT } from './train/optim-groups';

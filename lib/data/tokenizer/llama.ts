@@ -1,0 +1,66 @@
+// The LLaMA 32K SentencePiece tokenizer for v7 (spec §9), from `llama-tokenizer-js` (pinned), which embeds
+// Meta's LLaMA-1/2 vocab. That package is an ES module, which Jest cannot require, so its single file is
+// evaluated here as a script (its only exports are the class and a default instance).
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as vm from 'node:vm';
+
+interface LlamaImpl {
+  encode(text: string, addBos?: boolean, addPrecedingSpace?: boolean): number[];
+  decode(ids: number[], addBos?: boolean, addPrecedingSpace?: boolean): string;
+  vocabById: string[];
+}
+
+let loaded: { impl: LlamaImpl; hash: string } | undefined;
+
+function load(): { impl: LlamaImpl; hash: string } {
+  if (loaded) return loaded;
+  let file: string;
+  try {
+    file = require.resolve('llama-tokenizer-js/llama-tokenizer.js');
+  } catch {
+    throw new Error('LlamaTokenizer: the package llama-tokenizer-js is not installed. HINT: npm install (it is a dependency of flashlm)');
+  }
+  const source = fs.readFileSync(file, 'utf8');
+  const script = source.replace(/^export class /m, 'class ').replace(/^export default (\w+)/m, 'module.exports = { instance: $1, LlamaTokenizer }');
+  const module = { exports: {} as { instance?: LlamaImpl } };
+  vm.runInThisContext(`(function (module) {\n${script}\n})`, { filename: file })(module);
+  if (!module.exports.instance) throw new Error(`LlamaTokenizer: ${file} did not define the tokenizer (an unexpected llama-tokenizer-js version?)`);
+  loaded = { impl: module.exports.instance, hash: createHash('sha256').update(source).digest('hex') };
+  return loaded;
+}
+
+/**
+ * LLaMA 32K tokenizer: <unk> 0, <s> 1 (BOS), </s> 2 (EOS); encode adds no BOS and, like SentencePiece,
+ * one leading space that decode removes.
+ * @example const tok = new LlamaTokenizer(); tok.decode(tok.encode('Hello')) // 'Hello'
+ */
+export class LlamaTokenizer {
+  readonly vocabSize = 32000;
+
+  encode(text: string): Uint32Array {
+    if (text.length === 0) return new Uint32Array(0);
+    return Uint32Array.from(load().impl.encode(text, false, true));
+  }
+
+  encodeBatch(texts: readonly string[]): Uint32Array[] {
+    return texts.map((t) => this.encode(t));
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    const list = Array.from(ids);
+    list.forEach((id, i) => {
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new RangeError(`LlamaTokenizer.decode: ids[${i}] is ${id}; expected a token id in [0, 32000)`);
+    });
+    return list.length === 0 ? '' : load().impl.decode(list, false, true);
+  }
+
+  /** SHA-256 of the package file that holds the vocab and merges. */
+  fingerprint(): string {
+    return load().hash;
+  }
+
+  specialTokenId(token: string): number | undefined {
+    return ({ '<unk>': 0, '<s>': 1, '</s>': 2 } as Record<string, number>)[token];
+  }
+}
