@@ -1,0 +1,171 @@
+// The virtual file system and module resolution behind the kernel's TypeScript LanguageService: cells live as
+// virtual files in the notebook's folder, while lib, `@types/node` and `flashlm` types always come from the
+// KERNEL'S OWN install (never the notebook's node_modules: the tslab pitfall, research/ecosystem.md §4c).
+// Packages next to the notebook still resolve (and type-check) from cwd/node_modules when a cell imports them.
+import * as fs from 'fs';
+import * as path from 'path';
+import ts from 'typescript';
+
+/** Virtual files are named `<cwd>/__flashlm_<tag>.ts`; cells import earlier cells as `./__flashlm_cell_<k>`. */
+export const VIRTUAL_PREFIX = '__flashlm_';
+
+/** The package root of the running kernel (the folder holding flashlm's package.json). */
+export function kernelPackageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const pj = path.join(dir, 'package.json');
+    if (fs.existsSync(pj)) {
+      try {
+        if (JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'flashlm') return dir;
+      } catch {
+        // an unreadable package.json is not ours; keep walking up
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`flashlm kernel: cannot find flashlm's package.json above ${__dirname}`);
+    dir = up;
+  }
+}
+
+/** Where the kernel's own type roots are: `flashlm` (built .d.ts, or the sources in a dev checkout) and node. */
+export interface KernelTypes {
+  root: string;
+  flashlmTypes: string;
+  nodeTypes: string;
+}
+
+export function findKernelTypes(): KernelTypes {
+  const root = kernelPackageRoot();
+  const dts = path.join(root, 'dist', 'lib', 'index.d.ts');
+  const flashlmTypes = fs.existsSync(dts) ? dts : path.join(root, 'lib', 'index.ts');
+  let nodeTypes: string;
+  try {
+    nodeTypes = require.resolve('@types/node/index.d.ts', { paths: [root] });
+  } catch {
+    throw new Error(`flashlm kernel: @types/node is missing from ${root}/node_modules; reinstall flashlm (npm ci)`);
+  }
+  return { root, flashlmTypes, nodeTypes };
+}
+
+export const COMPILER_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  // Preserve keeps `import`/`export` for our transformer, allows top-level await and `import x = require()`.
+  module: ts.ModuleKind.Preserve,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  moduleDetection: ts.ModuleDetectionKind.Force,
+  lib: ['lib.es2023.d.ts'], // Node 20 has all of ES2023; nothing from the DOM
+  types: [], // no automatic @types from the notebook's folder; node types are added as a root file
+  strict: true,
+  esModuleInterop: true,
+  resolveJsonModule: true,
+  skipLibCheck: true,
+  sourceMap: true,
+  newLine: ts.NewLineKind.LineFeed,
+  noEmitOnError: false,
+};
+
+/** A LanguageService over in-memory cell files plus cached disk files; every file but the scratch is immutable. */
+export class CellHost implements ts.LanguageServiceHost {
+  readonly types: KernelTypes;
+  readonly registry: ts.DocumentRegistry;
+  private readonly virtual = new Map<string, { text: string; version: number; snap: ts.IScriptSnapshot }>();
+  private readonly diskSnaps = new Map<string, ts.IScriptSnapshot | undefined>();
+  private readonly roots: string[];
+  private readonly moduleCache: ts.ModuleResolutionCache;
+  private readonly typeRefCache: ts.TypeReferenceDirectiveResolutionCache;
+  private readonly libDir: string;
+  private version = 0; // one counter for all virtual files, so a deleted and re-created file never looks unchanged
+
+  constructor(readonly cwd: string, preludeDts: string, types: KernelTypes, registry?: ts.DocumentRegistry) {
+    this.types = types;
+    this.registry = registry ?? ts.createDocumentRegistry();
+    this.libDir = path.dirname(ts.getDefaultLibFilePath(COMPILER_OPTIONS));
+    this.moduleCache = ts.createModuleResolutionCache(cwd, (f) => f, COMPILER_OPTIONS);
+    this.typeRefCache = ts.createTypeReferenceDirectiveResolutionCache(
+      cwd, (f) => f, COMPILER_OPTIONS, this.moduleCache.getPackageJsonInfoCache());
+    // `flashlm` as a global namespace: value AND types (`let t: flashlm.Tensor`), from the kernel's own install.
+    this.setFile('globals.d.ts',
+      "import * as __flashlm_ns from 'flashlm';\ndeclare global { export import flashlm = __flashlm_ns; }\n");
+    this.setFile('prelude.d.ts', preludeDts);
+    this.setFile('scratch.ts', '');
+    this.roots = [types.nodeTypes, this.virtualPath('globals.d.ts'), this.virtualPath('prelude.d.ts'),
+      this.virtualPath('scratch.ts')];
+  }
+
+  virtualPath(tag: string): string {
+    return path.join(this.cwd, VIRTUAL_PREFIX + tag);
+  }
+
+  /** Sets a virtual file's text; unchanged text keeps its version so the program is reused. */
+  setFile(tag: string, text: string): string {
+    const file = this.virtualPath(tag);
+    const old = this.virtual.get(file);
+    if (!old || old.text !== text) {
+      this.virtual.set(file, { text, version: ++this.version, snap: ts.ScriptSnapshot.fromString(text) });
+    }
+    return file;
+  }
+
+  deleteFile(tag: string): void {
+    this.virtual.delete(this.virtualPath(tag));
+  }
+
+  // ---- ts.LanguageServiceHost ----
+  getCompilationSettings(): ts.CompilerOptions { return COMPILER_OPTIONS; }
+  getScriptFileNames(): string[] { return this.roots; }
+  getScriptVersion(file: string): string { return String(this.virtual.get(file)?.version ?? 0); }
+  getCurrentDirectory(): string { return this.cwd; }
+  getDefaultLibFileName(options: ts.CompilerOptions): string { return ts.getDefaultLibFilePath(options); }
+  useCaseSensitiveFileNames(): boolean { return ts.sys.useCaseSensitiveFileNames; }
+  getModuleResolutionCache(): ts.ModuleResolutionCache { return this.moduleCache; }
+
+  getScriptSnapshot(file: string): ts.IScriptSnapshot | undefined {
+    const v = this.virtual.get(file);
+    if (v) return v.snap;
+    if (this.diskSnaps.has(file)) return this.diskSnaps.get(file);
+    const text = ts.sys.readFile(file);
+    const snap = text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+    // lib and node_modules files never change under a running kernel; the notebook's own .ts files may.
+    if (file.startsWith(this.libDir) || file.includes('/node_modules/')) this.diskSnaps.set(file, snap);
+    return snap;
+  }
+
+  fileExists(file: string): boolean { return this.virtual.has(file) || ts.sys.fileExists(file); }
+  readFile(file: string): string | undefined { return this.virtual.get(file)?.text ?? ts.sys.readFile(file); }
+  directoryExists(dir: string): boolean { return ts.sys.directoryExists(dir); }
+  getDirectories(dir: string): string[] { return ts.sys.getDirectories(dir); }
+  readDirectory = ts.sys.readDirectory;
+  realpath = ts.sys.realpath;
+
+  resolveModuleNameLiterals(
+    literals: readonly ts.StringLiteralLike[], containingFile: string, redirected: ts.ResolvedProjectReference | undefined,
+    options: ts.CompilerOptions,
+  ): ts.ResolvedModuleWithFailedLookupLocations[] {
+    return literals.map((lit) => {
+      const name = lit.text;
+      if (name.startsWith('./' + VIRTUAL_PREFIX) && this.virtual.has(path.join(this.cwd, name.slice(2) + '.ts'))) {
+        return { resolvedModule: { resolvedFileName: path.join(this.cwd, name.slice(2) + '.ts'), extension: '.ts' } };
+      }
+      if (name === 'flashlm') {
+        const ext = this.types.flashlmTypes.endsWith('.d.ts') ? ts.Extension.Dts : ts.Extension.Ts;
+        return { resolvedModule: { resolvedFileName: this.types.flashlmTypes, extension: ext, isExternalLibraryImport: ext === ts.Extension.Dts } };
+      }
+      return ts.resolveModuleName(name, containingFile, options, this, this.moduleCache, redirected);
+    });
+  }
+
+  resolveTypeReferenceDirectiveReferences<T extends ts.FileReference | string>(
+    refs: readonly T[], containingFile: string, redirected: ts.ResolvedProjectReference | undefined,
+    options: ts.CompilerOptions,
+  ): ts.ResolvedTypeReferenceDirectiveWithFailedLookupLocations[] {
+    return refs.map((ref) => {
+      const name = typeof ref === 'string' ? ref : ref.fileName.toLowerCase();
+      // A package next to the notebook saying `/// <reference types="node" />` gets the kernel's node types,
+      // never a second, conflicting copy from the notebook's node_modules.
+      if (name === 'node') {
+        return { resolvedTypeReferenceDirective: { primary: true, resolvedFileName: this.types.nodeTypes, isExternalLibraryImport: true } };
+      }
+      return ts.resolveTypeReferenceDirective(name, containingFile, options, this, redirected, this.typeRefCache);
+    });
+  }
+}

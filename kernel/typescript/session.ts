@@ -1,0 +1,216 @@
+// The kernel's TypeScript session (main thread): type-checks each cell against the cells before it, compiles it
+// to the executor's script contract (transform.ts), and answers completion/inspection from the same
+// LanguageService, so those work while a cell runs in the executor.
+//
+// How cells see each other: each committed cell stays an immutable virtual module `__flashlm_cell_<k>.ts`
+// (header + cell text + footer). The footer `export { <its top-level names> }`; the header of a later cell
+// `import { x } from "./__flashlm_cell_<k>"` for every earlier name it does not declare itself, taking each
+// name from the newest cell that declared it. So re-declaring `const x` is no error, the newest declaration wins,
+// and imports keep all their meanings (value, type, namespace). The header is always exactly one line.
+import ts from 'typescript';
+import { CellHost, findKernelTypes } from './host';
+import { analyzeCell, completeAt, inspectAt, isCompleteSource } from './assist';
+import { afterTransformer, beforeTransformer, CellEmitInfo, EmitState } from './transform';
+import { decodeMappings, lookup } from './sourcemap';
+
+export type CompileResult =
+  | { ok: true; js: string; filename: string; mapPosition(line: number, column: number): { line: number; column: number } | null }
+  | { ok: false; diagnostics: { line: number; column: number; message: string; code: number }[] };
+
+export interface CompletionResult { matches: string[]; cursorStart: number; cursorEnd: number; metadata: object }
+export interface InspectResult { found: boolean; data: Record<string, string> }
+export interface IsCompleteResult { status: 'complete' | 'incomplete' | 'invalid'; indent?: string }
+
+/** Declarations of the kernel's injected globals, used until the executor passes its own `preludeDts`. */
+export const DEFAULT_PRELUDE_DTS = `
+interface DisplayHandle {
+  /** The display id: later updates replace this output in place. */
+  readonly id: string;
+  /** Replaces the displayed output with \`value\`. */
+  update(value: unknown, opts?: { raw?: boolean }): void;
+}
+/** Shows \`value\` as rich output (a value with [Symbol.for("Jupyter.display")]() renders its MIME bundle; with
+ * \`raw: true\`, \`value\` is the MIME bundle itself). \`id\` names the display so it can be updated later. */
+declare function display(value: unknown, opts?: { id?: string; raw?: boolean }): DisplayHandle;
+/** Clears the cell's output; with \`wait\`, only when the next output arrives. */
+declare function clearOutput(wait?: boolean): void;
+/** Asks the user for a line of text (Jupyter stdin). */
+declare function input(prompt?: string): Promise<string>;
+/** Asks the user for a password; the frontend hides what is typed. */
+declare function password(prompt?: string): Promise<string>;
+`;
+
+// Diagnostics that the REPL's semantics make wrong: assigning to a name taken from an earlier cell (it is a
+// global variable at run time) and importing a package without type declarations (it is `any`, as in tslab).
+const ASSIGN_TO_IMPORT = 2632;
+const NO_DECLARATION_FILE = 7016;
+
+interface Pending { text: string; declared: string[]; globalAugment: boolean }
+
+const HIDDEN_FAILURE = 'compile: the cell text is not from this session';
+
+export class TypeScriptSession {
+  private readonly host: CellHost;
+  private readonly ls: ts.LanguageService;
+  private nextCell = 0; // file names are never reused, so the document registry can never serve a stale file
+  private owner = new Map<string, number>(); // name -> newest committed cell declaring it
+  private globalCells: number[] = []; // cells with `declare global { }`: always imported for their side effect
+  private readonly pending = new WeakMap<object, Pending>();
+
+  constructor(opts: { cwd: string; preludeDts?: string }) {
+    this.host = new CellHost(opts.cwd, opts.preludeDts ?? DEFAULT_PRELUDE_DTS, findKernelTypes());
+    this.ls = ts.createLanguageService(this.host, this.host.registry);
+  }
+
+  /** Type-checks `source` as the next cell and compiles it; nothing is kept until `commitCell`. */
+  compileCell(source: string, opts: { filename: string }): CompileResult {
+    const { file, text, headerEnd, footerStart, shape } = this.setScratch(source);
+    const program = this.ls.getProgram();
+    const sf = program?.getSourceFile(file);
+    if (!program || !sf) throw new Error(HIDDEN_FAILURE);
+    const checker = program.getTypeChecker();
+    const raw: ts.Diagnostic[] = [...program.getSyntacticDiagnostics(sf)];
+    if (raw.length === 0) raw.push(...program.getSemanticDiagnostics(sf));
+    const diagnostics = this.cellDiagnostics(raw, sf, checker, headerEnd, footerStart, source.length);
+    if (diagnostics.length) return { ok: false, diagnostics };
+
+    const cellStatements = sf.statements.filter((s) => s.end > headerEnd && s.getStart(sf) < footerStart);
+    const last = cellStatements[cellStatements.length - 1];
+    const info: CellEmitInfo = {
+      headerEnd, footerStart, checker, lastExpression: last && ts.isExpressionStatement(last) ? last : undefined,
+    };
+    const state: EmitState = { used: new Set(), importNames: new Set() };
+    let js = '';
+    let map = '';
+    const emitted = program.emit(sf, (name, data) => {
+      if (name.endsWith('.map')) map = data;
+      else if (name.endsWith('.js')) js = data;
+    }, undefined, false, { before: [beforeTransformer(info, state)], after: [afterTransformer(info, state)] });
+    if (emitted.emitSkipped || !js) throw new Error(`compile: TypeScript emitted nothing for ${opts.filename}`);
+    js = js.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n');
+    const lines = decodeMappings(JSON.parse(map).mappings as string);
+    const cellLines = source.split('\n').length;
+    const result: CompileResult = {
+      ok: true, js, filename: opts.filename,
+      // V8 stack positions are 1-based; the scratch file's line 0 is the header, so scratch line n = cell line n.
+      mapPosition(line: number, column: number) {
+        const p = lookup(lines, line - 1, column - 1);
+        if (!p || p.line < 1 || p.line > cellLines) return null;
+        return { line: p.line, column: p.column + 1 };
+      },
+    };
+    this.pending.set(result, { text, declared: shape.declared, globalAugment: shape.globalAugment });
+    return result;
+  }
+
+  /** The cell ran: its declarations become visible to later cells (the newest declaration of a name wins). */
+  commitCell(result: CompileResult): void {
+    const p = this.pending.get(result);
+    if (!p) throw new Error('commitCell: the result is not a successful compileCell result of this session');
+    this.pending.delete(result);
+    if (p.declared.length === 0 && !p.globalAugment) return; // nothing to see: keep the program as it is
+    const k = this.nextCell++;
+    this.host.setFile(`cell_${k}.ts`, p.text);
+    for (const name of p.declared) this.owner.set(name, k);
+    if (p.globalAugment) this.globalCells.push(k);
+  }
+
+  complete(source: string, cursor: number): CompletionResult {
+    const { file, headerEnd } = this.setScratch(source);
+    return completeAt(this.ls, file, headerEnd, source, clamp(cursor, source.length));
+  }
+
+  inspect(source: string, cursor: number, detailLevel: 0 | 1): InspectResult {
+    const { file, headerEnd } = this.setScratch(source);
+    return inspectAt(this.ls, file, headerEnd, source, clamp(cursor, source.length), detailLevel);
+  }
+
+  isComplete(source: string): IsCompleteResult {
+    return isCompleteSource(source);
+  }
+
+  /** Forgets every cell (the executor's restart); cached lib and package files stay parsed. */
+  reset(): void {
+    for (let k = 0; k < this.nextCell; k++) this.host.deleteFile(`cell_${k}.ts`);
+    this.owner = new Map();
+    this.globalCells = [];
+    this.host.setFile('scratch.ts', '');
+  }
+
+  /** Writes header + cell + footer into the scratch file; the header imports earlier cells' names. */
+  private setScratch(source: string) {
+    const shape = analyzeCell(source);
+    const own = new Set(shape.declared);
+    const byCell = new Map<number, string[]>();
+    for (const [name, k] of this.owner) {
+      if (own.has(name)) continue;
+      let names = byCell.get(k);
+      if (!names) byCell.set(k, (names = []));
+      names.push(name);
+    }
+    let header = '';
+    for (const [k, names] of [...byCell].sort((a, b) => a[0] - b[0])) {
+      header += `import { ${names.join(', ')} } from "./__flashlm_cell_${k}"; `;
+    }
+    for (const k of this.globalCells) if (!byCell.has(k)) header += `import "./__flashlm_cell_${k}"; `;
+    header += '\n';
+    const exported = shape.declared.filter((n) => !shape.exported.has(n));
+    const footer = exported.length ? `\n;export { ${exported.join(', ')} };\n` : '\n';
+    const text = header + source + footer;
+    const file = this.host.setFile('scratch.ts', text);
+    return { file, text, headerEnd: header.length, footerStart: header.length + source.length, shape };
+  }
+
+  private cellDiagnostics(
+    raw: readonly ts.Diagnostic[], sf: ts.SourceFile, checker: ts.TypeChecker, headerEnd: number, footerStart: number,
+    sourceLength: number,
+  ): { line: number; column: number; message: string; code: number }[] {
+    const out: { line: number; column: number; message: string; code: number }[] = [];
+    for (const d of raw) {
+      let message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+      let code = d.code;
+      if (code === NO_DECLARATION_FILE) continue;
+      if (code === ASSIGN_TO_IMPORT && d.start !== undefined) {
+        const constName = this.constFromEarlierCell(sf, checker, d.start);
+        if (constName === undefined) continue;
+        message = `Cannot assign to '${constName}' because it is a constant.`;
+        code = 2588;
+      }
+      let line = 1;
+      let column = 1;
+      if (d.start !== undefined) {
+        const at = Math.min(Math.max(d.start, headerEnd), Math.max(headerEnd, Math.min(footerStart, headerEnd + sourceLength)));
+        const lc = sf.getLineAndCharacterOfPosition(at);
+        line = Math.max(1, lc.line);
+        column = lc.line >= 1 ? lc.character + 1 : 1;
+      }
+      out.push({ line, column, message, code });
+    }
+    return out;
+  }
+
+  /** For "cannot assign to an import": the name if it stands for a const of an earlier cell, else undefined. */
+  private constFromEarlierCell(sf: ts.SourceFile, checker: ts.TypeChecker, pos: number): string | undefined {
+    const node = findIdentifier(sf, pos);
+    if (!node) return undefined;
+    const sym = checker.getSymbolAtLocation(node);
+    if (!sym || !(sym.flags & ts.SymbolFlags.Alias)) return undefined;
+    const target = checker.getAliasedSymbol(sym);
+    const decl = target.valueDeclaration;
+    if (decl && ts.isVariableDeclaration(decl) && ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const) return node.text;
+    return undefined;
+  }
+}
+
+function findIdentifier(sf: ts.SourceFile, pos: number): ts.Identifier | undefined {
+  const find = (n: ts.Node): ts.Identifier | undefined => {
+    if (pos < n.getStart(sf) || pos >= n.end) return undefined;
+    if (ts.isIdentifier(n)) return n;
+    return ts.forEachChild(n, find);
+  };
+  return find(sf);
+}
+
+function clamp(n: number, max: number): number {
+  return Math.max(0, Math.min(max, Math.floor(n)));
+}
