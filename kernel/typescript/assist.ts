@@ -146,16 +146,33 @@ export function completeAt(ls: ts.LanguageService, file: string, headerEnd: numb
   const types = entries.map((e, i) => {
     const text = e.insertText ?? e.name;
     let signature = '';
+    let kind: string = e.kind;
     if (i < DETAILS_LIMIT && e.kind !== ts.ScriptElementKind.keyword) {
       const d = ls.getCompletionEntryDetails(file, pos, e.name, undefined, e.source, undefined, e.data);
-      if (d) signature = ts.displayPartsToString(d.displayParts);
+      if (d) [signature, kind] = unalias(ts.displayPartsToString(d.displayParts), e.kind);
     }
-    return { start, end: cursor, text, type: JUPYTER_TYPE[e.kind] ?? 'instance', signature };
+    return { start, end: cursor, text, type: JUPYTER_TYPE[kind] ?? 'instance', signature };
   });
   return {
     matches: types.map((t) => t.text), cursorStart: start, cursorEnd: cursor,
     metadata: { _jupyter_types_experimental: types },
   };
+}
+
+// Members of `flashlm` (and of any `import * as`) are aliases: "(alias) class AdamW\nexport AdamW". Show the
+// declaration itself and take the kind from it.
+function unalias(display: string, kind: string): [string, string] {
+  if (!display.startsWith('(alias) ')) return [display, kind];
+  const decl = display.slice(8).split('\n')[0];
+  const word = /^(?:declare\s+)?(\w+)/.exec(decl)?.[1] ?? '';
+  const kinds: Record<string, string> = {
+    class: ts.ScriptElementKind.classElement, function: ts.ScriptElementKind.functionElement,
+    interface: ts.ScriptElementKind.interfaceElement, type: ts.ScriptElementKind.typeElement,
+    enum: ts.ScriptElementKind.enumElement, namespace: ts.ScriptElementKind.moduleElement,
+    module: ts.ScriptElementKind.moduleElement, const: ts.ScriptElementKind.constElement,
+    let: ts.ScriptElementKind.letElement, var: ts.ScriptElementKind.variableElement,
+  };
+  return [decl, kinds[word] ?? kind];
 }
 
 export function inspectAt(

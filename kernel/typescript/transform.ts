@@ -27,11 +27,12 @@ const AFTER_AWAIT = '__flashlm_ai';
 const TEMP = '__flashlm_m';
 
 // Helpers the script defines as globals (so functions moved out of the async wrapper see them too). Import:
-// CommonJS through require first; ESM-only packages (ERR_REQUIRE_ESM, or ERR_REQUIRE_ASYNC_MODULE for ESM with
-// top-level await) fall back to dynamic import. Interop mirrors TypeScript's esModuleInterop helpers, and treats
+// CommonJS through require first; ESM-only packages fall back to dynamic import: ERR_REQUIRE_ESM (Node without
+// require(esm)), ERR_REQUIRE_ASYNC_MODULE (ESM with top-level await), ERR_PACKAGE_PATH_NOT_EXPORTED (`exports`
+// with an `import` condition only). Interop mirrors TypeScript's esModuleInterop helpers, and treats
 // an ES module namespace (what Node 20's require(esm) returns) like `__esModule`.
 const HELPERS: Record<string, string> = {
-  [IMPORT]: `async (s) => { try { return ${K}.require(s); } catch (e) { if (e && (e.code === 'ERR_REQUIRE_ESM' || e.code === 'ERR_REQUIRE_ASYNC_MODULE')) return await ${K}.import(s); throw e; } }`,
+  [IMPORT]: `async (s) => { try { return ${K}.require(s); } catch (e) { if (e && /^ERR_(REQUIRE_ESM|REQUIRE_ASYNC_MODULE|PACKAGE_PATH_NOT_EXPORTED)$/.test(e.code)) return await ${K}.import(s); throw e; } }`,
   [DEFAULT]: `(m) => m && (m.__esModule || m[Symbol.toStringTag] === 'Module') ? m.default : m`,
   [STAR]: `(m) => { if (m && (m.__esModule || m[Symbol.toStringTag] === 'Module')) return m; const r = {}; if (m != null) for (const k of Object.keys(m)) if (k !== 'default') r[k] = m[k]; r.default = m; return r; }`,
   [AFTER_AWAIT]: `(v) => (${K}.checkInterrupt(), v)`,
@@ -210,7 +211,9 @@ export function afterTransformer(info: CellEmitInfo, state: EmitState): ts.Trans
         body.push(st);
       }
     }
-    body.push(f.createReturnStatement(resultObject(false, f.createVoidZero())));
+    if (!body.length || !ts.isReturnStatement(body[body.length - 1])) {
+      body.push(f.createReturnStatement(resultObject(false, f.createVoidZero())));
+    }
     const wrapper = f.createExpressionStatement(f.createCallExpression(f.createParenthesizedExpression(
       f.createArrowFunction([f.createModifier(ts.SyntaxKind.AsyncKeyword)], undefined, [], undefined,
         f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), f.createBlock(body, true))), undefined, []));
