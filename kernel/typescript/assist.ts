@@ -51,30 +51,28 @@ export function analyzeCell(source: string): CellShape {
 const OPENERS = new Map([[ts.SyntaxKind.OpenBraceToken, 1], [ts.SyntaxKind.OpenParenToken, 1], [ts.SyntaxKind.OpenBracketToken, 1]]);
 const CLOSERS = new Set([ts.SyntaxKind.CloseBraceToken, ts.SyntaxKind.CloseParenToken, ts.SyntaxKind.CloseBracketToken]);
 
+// Parse errors more input can fix though they start before the end: an open template or block comment.
+const OPEN_TO_THE_END = new Set([1160 /* Unterminated template literal */, 1010 /* '*\/' expected */]);
+const UNTERMINATED_STRING = 1002; // a newline ends a string literal: more lines cannot close it
+
 /** `incomplete` when more lines can finish the cell (open brackets, trailing operator, open template or
  * comment), `invalid` when a syntax error sits before the end, else `complete`. */
 export function isCompleteSource(source: string): { status: 'complete' | 'incomplete' | 'invalid'; indent?: string } {
-  const trimmedEnd = source.replace(/\s+$/, '').length;
-  if (trimmedEnd === 0) return { status: 'complete' };
-  const sf = ts.createSourceFile('cell.ts', source, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
-  const diags = (sf as unknown as { parseDiagnostics: ts.DiagnosticWithLocation[] }).parseDiagnostics;
-  const lastLine = source.slice(0, trimmedEnd).split('\n').pop() ?? '';
-  const baseIndent = /^\s*/.exec(lastLine)?.[0] ?? '';
+  const code = source.replace(/\s+$/, '');
+  if (code.length === 0) return { status: 'complete' };
   const depth = bracketDepth(source);
   if (depth < 0) return { status: 'invalid' };
+  const sf = ts.createSourceFile('cell.ts', source, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  const diags = (sf as unknown as { parseDiagnostics: ts.DiagnosticWithLocation[] }).parseDiagnostics;
   if (diags.length === 0) return { status: 'complete' };
-  // an unterminated string cannot continue on the next line; anything else that fails only at the end can
-  const beforeEnd = diags.some((d) => d.start < trimmedEnd - 1 && d.code !== 1160 && d.code !== 1010) ||
-    diags.some((d) => d.code === 1002);
-  if (beforeEnd && !(depth > 0 && diags.every((d) => d.code !== 1002 && onlyAtEnd(d, source, trimmedEnd)))) {
-    return { status: 'invalid' };
-  }
-  const opensBlock = /[{([]\s*$/.test(source.slice(0, trimmedEnd));
-  return { status: 'incomplete', indent: opensBlock ? baseIndent + '    ' : baseIndent };
-}
-
-function onlyAtEnd(d: ts.DiagnosticWithLocation, _source: string, trimmedEnd: number): boolean {
-  return d.start >= trimmedEnd - 1;
+  const fixable = (d: ts.DiagnosticWithLocation) =>
+    d.code !== UNTERMINATED_STRING && (d.start >= code.length - 1 || OPEN_TO_THE_END.has(d.code));
+  if (!diags.every(fixable)) return { status: 'invalid' };
+  const lastLine = code.split('\n').pop() ?? '';
+  const indent = /^\s*/.exec(lastLine)?.[0] ?? '';
+  // the next line opens a body: after an opener, an arrow, `else`/`do`, or an `if (...)`-like head
+  const opensBody = /([{([]|=>|\belse|\bdo)$/.test(code) || /^\s*(if|for|while)\b.*\)$/.test(lastLine);
+  return { status: 'incomplete', indent: opensBody ? indent + '    ' : indent };
 }
 
 function bracketDepth(source: string): number {
@@ -102,77 +100,14 @@ function bracketDepth(source: string): number {
 // ---------------------------------------------------------------------------------------------------------
 // complete / inspect
 
-const JUPYTER_TYPE: Record<string, string> = {
-  [ts.ScriptElementKind.functionElement]: 'function', [ts.ScriptElementKind.memberFunctionElement]: 'function',
-  [ts.ScriptElementKind.localFunctionElement]: 'function', [ts.ScriptElementKind.constructSignatureElement]: 'function',
-  [ts.ScriptElementKind.classElement]: 'class', [ts.ScriptElementKind.localClassElement]: 'class',
-  [ts.ScriptElementKind.interfaceElement]: 'class', [ts.ScriptElementKind.typeElement]: 'class',
-  [ts.ScriptElementKind.enumElement]: 'class', [ts.ScriptElementKind.moduleElement]: 'module',
-  [ts.ScriptElementKind.externalModuleName]: 'module', [ts.ScriptElementKind.alias]: 'module',
-  [ts.ScriptElementKind.keyword]: 'keyword', [ts.ScriptElementKind.parameterElement]: 'param',
-  [ts.ScriptElementKind.directory]: 'path', [ts.ScriptElementKind.scriptElement]: 'path',
-};
-const DETAILS_LIMIT = 40; // signatures for the first entries only: each costs a checker walk
-
 function isIdChar(c: string): boolean {
   return /[\p{ID_Continue}$]/u.test(c);
 }
 
-export function completeAt(ls: ts.LanguageService, file: string, headerEnd: number, source: string, cursor: number) {
-  let start = cursor;
-  while (start > 0 && isIdChar(source[start - 1])) start--;
-  const pos = headerEnd + cursor;
-  const info = ls.getCompletionsAtPosition(file, pos, {
-    includeCompletionsWithInsertText: true, includeCompletionsForModuleExports: false,
-    includeAutomaticOptionalChainCompletions: false, includeCompletionsWithSnippetText: false,
-  });
-  const empty = { matches: [] as string[], cursorStart: start, cursorEnd: cursor, metadata: {} };
-  if (!info) return empty;
-  let entries = info.entries;
-  // string-literal completions (module specifiers, keys) replace the literal's text, not an identifier
-  const span = entries.find((e) => e.replacementSpan)?.replacementSpan ?? info.optionalReplacementSpan;
-  if (span && span.start - headerEnd <= cursor && span.start + span.length - headerEnd >= cursor &&
-      !isIdChar(source[span.start - headerEnd] ?? '')) {
-    start = span.start - headerEnd;
-  }
-  const prefix = source.slice(start, cursor);
-  const lower = prefix.toLowerCase();
-  entries = entries.filter((e) => e.name.toLowerCase().startsWith(lower.replace(/^["']/, '')) || e.name.startsWith(prefix));
-  entries = [...entries].sort((a, b) => {
-    const ea = a.name.startsWith(prefix) ? 0 : 1;
-    const eb = b.name.startsWith(prefix) ? 0 : 1;
-    return ea - eb || (a.sortText < b.sortText ? -1 : a.sortText > b.sortText ? 1 : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  });
-  const types = entries.map((e, i) => {
-    const text = e.insertText ?? e.name;
-    let signature = '';
-    let kind: string = e.kind;
-    if (i < DETAILS_LIMIT && e.kind !== ts.ScriptElementKind.keyword) {
-      const d = ls.getCompletionEntryDetails(file, pos, e.name, undefined, e.source, undefined, e.data);
-      if (d) [signature, kind] = unalias(ts.displayPartsToString(d.displayParts), e.kind);
-    }
-    return { start, end: cursor, text, type: JUPYTER_TYPE[kind] ?? 'instance', signature };
-  });
-  return {
-    matches: types.map((t) => t.text), cursorStart: start, cursorEnd: cursor,
-    metadata: { _jupyter_types_experimental: types },
-  };
-}
-
-// Members of `flashlm` (and of any `import * as`) are aliases: "(alias) class AdamW\nexport AdamW". Show the
-// declaration itself and take the kind from it.
-function unalias(display: string, kind: string): [string, string] {
-  if (!display.startsWith('(alias) ')) return [display, kind];
-  const decl = display.slice(8).split('\n')[0];
-  const word = /^(?:declare\s+)?(\w+)/.exec(decl)?.[1] ?? '';
-  const kinds: Record<string, string> = {
-    class: ts.ScriptElementKind.classElement, function: ts.ScriptElementKind.functionElement,
-    interface: ts.ScriptElementKind.interfaceElement, type: ts.ScriptElementKind.typeElement,
-    enum: ts.ScriptElementKind.enumElement, namespace: ts.ScriptElementKind.moduleElement,
-    module: ts.ScriptElementKind.moduleElement, const: ts.ScriptElementKind.constElement,
-    let: ts.ScriptElementKind.letElement, var: ts.ScriptElementKind.variableElement,
-  };
-  return [decl, kinds[word] ?? kind];
+/** Drops the "(alias) " and "import x"/"export x" lines TypeScript puts around imported names. */
+export function unalias(display: string): string {
+  if (!display.startsWith('(alias) ')) return display;
+  return display.slice(8).replace(/\n(import|export) [^\n]*$/, '');
 }
 
 export function inspectAt(
@@ -182,7 +117,7 @@ export function inspectAt(
   const candidates = [cursor, cursor - 1].filter((p) => p >= 0 && p < source.length && isIdChar(source[p]));
   for (const p of candidates) {
     const q = ls.getQuickInfoAtPosition(file, headerEnd + p);
-    if (q) return render(ts.displayPartsToString(q.displayParts), q.documentation, q.tags, detailLevel ? where(ls, file, headerEnd + p) : '');
+    if (q) return render(unalias(ts.displayPartsToString(q.displayParts)), q.documentation, q.tags, detailLevel ? where(ls, file, headerEnd + p) : '');
   }
   const help = ls.getSignatureHelpItems(file, headerEnd + cursor, undefined);
   if (help && help.items.length) {

@@ -9,7 +9,8 @@
 // and imports keep all their meanings (value, type, namespace). The header is always exactly one line.
 import ts from 'typescript';
 import { CellHost, findKernelTypes } from './host';
-import { analyzeCell, completeAt, inspectAt, isCompleteSource } from './assist';
+import { analyzeCell, inspectAt, isCompleteSource } from './assist';
+import { completeAt } from './complete';
 import { afterTransformer, beforeTransformer, CellEmitInfo, EmitState } from './transform';
 import { decodeMappings, lookup } from './sourcemap';
 
