@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { native } from '../native';
 import { bench } from './bench';
 import { demo } from './demo';
+import { kernelCommand } from '../../kernel/install';
 
 const USAGE = `usage: flashlm <command> [options]
 
@@ -13,6 +14,8 @@ commands:
   info              the native engine: instruction set in use, available ones, threads
   demo [--steps N]  train a 2-layer MLP on a toy task and print its loss
   bench NAME        run a benchmark from bench/ (same as npm run bench -- NAME)
+  kernel install    install the Jupyter kernelspec [--user | --sys-prefix | --prefix P] [--name N]
+  kernel uninstall  remove it (same options)
   help              this text
 
 environment:
@@ -39,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
       return demo(rest);
     case 'bench':
       return bench(rest);
+    case 'kernel':
+      return kernelCommand(rest);
     case '--version':
     case '-v':
       console.log(packageVersion());
