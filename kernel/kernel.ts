@@ -166,7 +166,10 @@ export class Kernel {
           type: 'comm', op, commId, targetName: op === 'open' ? String(c.target_name ?? '') : undefined,
           data: c.data ?? {}, metadata: req.metadata,
         });
-        break;
+        // idle only after the worker handled it, so the comm's replies go out before idle (the worker handles it
+        // after a running cell: it runs one thing at a time, as ipykernel does)
+        void this.executor.sync(60_000).then(() => this.iopub('status', { execution_state: 'idle' }, req));
+        return;
       }
       case 'interrupt_request':
         this.interrupt();
