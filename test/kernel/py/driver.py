@@ -263,6 +263,10 @@ def sc_bench(n=200):
 
 
 def main():
+    # answers go to the real stdout; anything jupyter_client prints (execute_interactive's default output hook)
+    # goes to stderr so it cannot corrupt the answer stream
+    answers = sys.stdout
+    sys.stdout = sys.stderr
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -272,8 +276,8 @@ def main():
             resp = {'id': req['id'], 'ok': True, 'result': fn(**req.get('args', {}))}
         except Exception:
             resp = {'id': req['id'], 'ok': False, 'error': traceback.format_exc()}
-        sys.stdout.write(json.dumps(resp) + '\n')
-        sys.stdout.flush()
+        answers.write(json.dumps(resp) + '\n')
+        answers.flush()
     if 'km' in state:
         state['kc'].stop_channels()
         state['km'].shutdown_kernel(now=False)
