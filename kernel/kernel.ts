@@ -74,6 +74,7 @@ export class Kernel {
       log(`warm-up compile failed: ${(e as Error).message}`);
     }
     process.on('SIGINT', () => this.interrupt());
+    process.on('unhandledRejection', (e) => log(`unhandled rejection: ${(e as Error)?.stack ?? e}`));
     process.on('SIGTERM', () => void this.shutdown(0));
   }
 
@@ -236,7 +237,18 @@ export class Kernel {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.queue.length) await this.execute(this.queue.shift()!);
+      while (this.queue.length) {
+        const req = this.queue.shift()!;
+        try {
+          await this.execute(req);
+        } catch (e) {
+          // a kernel fault (not a cell error): answer the request anyway, never leave the client waiting
+          log(`execute failed: ${(e as Error).stack ?? e}`);
+          const evalue = `flashlm kernel: ${(e as Error).message}`;
+          this.reply('shell', req, 'execute_reply', { status: 'error', execution_count: this.executionCount, ename: 'KernelError', evalue, traceback: [evalue] });
+          this.iopub('status', { execution_state: 'idle' }, req);
+        }
+      }
     } finally {
       this.pumping = false;
     }

@@ -99,6 +99,8 @@ export class Executor {
       w.on('message', onMsg);
     });
     w.on('message', (m: FromWorker) => this.onMessage(w, m));
+    // an error escaping the worker ends it ('exit' follows); without a listener it would end this process
+    w.on('error', (e) => process.stderr.write(`[flashlm executor] worker error: ${e.stack ?? e}\n`));
     w.on('exit', (code) => {
       if (this.worker !== w) return;
       this.worker = null;

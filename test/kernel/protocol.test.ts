@@ -195,6 +195,28 @@ describeJupyter('jupyter kernel protocol', () => {
     expect(r.reply.evalue).toMatch(/stdin/);
   });
 
+  test('interrupting a cell that waits for input() ends it; the session goes on', async () => {
+    const r = await d.call('interrupt_input', { code: 'const answer = await input("wait: ");' });
+    expect(r.prompt).toEqual({ prompt: 'wait: ', password: false });
+    expect(r.reply.ename).toBe('KeyboardInterrupt');
+    expect(r.elapsed).toBeLessThan(1);
+    expect((await exec('1 + 1')).reply.status).toBe('ok');
+  });
+
+  test('an error thrown in a timer after its cell ended does not kill the session', async () => {
+    await exec('const keepMe = 5; setTimeout(() => { throw new Error("from a timer"); }, 10);');
+    await new Promise((r) => setTimeout(r, 200));
+    const r = await exec('keepMe');
+    expect(value(r)!['text/plain']).toBe('5');
+  });
+
+  test('process.exit() in a cell: the executor is replaced, the error says so, the next cell runs', async () => {
+    const r = await exec('process.exit(3)');
+    expect(r.reply.status).toBe('error');
+    expect(r.reply.evalue).toMatch(/exited \(code 3\); every variable is gone/);
+    expect(value(await exec('typeof (globalThis as any).keepMe'))!['text/plain']).toBe("'undefined'");
+  });
+
   test('heartbeat, kernel_info and complete are answered while a cell runs', async () => {
     const r = await d.call('busy_responsiveness', { code: 'const t1 = Date.now(); while (Date.now() - t1 < 3000) {}' });
     expect(r.hb).toEqual([true, true, true]);

@@ -78,6 +78,18 @@ def sc_execute_with_stdin(code, answers):
     return {'prompts': prompts, 'reply': reply['content'], 'iopub': drain_iopub(kc, msg_id)}
 
 
+def sc_interrupt_input(code):
+    """Interrupts a cell that waits for input()."""
+    km, kc = kernel()
+    msg_id = kc.execute(code, allow_stdin=True)
+    prompt = kc.get_stdin_msg(timeout=30)
+    t0 = time.time()
+    ireq = kc.session.send(kc.control_channel.socket, 'interrupt_request', {})
+    get_reply(kc, ireq['header']['msg_id'], channel='control')
+    reply = get_reply(kc, msg_id, timeout=20)
+    return {'prompt': prompt['content'], 'reply': reply['content'], 'elapsed': time.time() - t0, 'iopub': drain_iopub(kc, msg_id)}
+
+
 def sc_interrupt(code, delay=0.5, via='message'):
     """Runs `code`, interrupts after `delay` s; returns the reply and seconds from interrupt to reply."""
     km, kc = kernel()
