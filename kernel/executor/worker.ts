@@ -119,21 +119,25 @@ async function kernelImport(spec: string): Promise<unknown> {
     // ESM resolution from the notebook folder: find the package folder, let Node's loader read its `exports`
     const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
     for (const base of [cwd, packageRoot]) {
-      try {
-        const pj = nodeRequire(base).resolve(`${name}/package.json`);
-        const sub = spec.slice(name.length);
-        const pkg = JSON.parse(fs.readFileSync(pj, 'utf8')) as { exports?: unknown };
-        const exp = pkg.exports as Record<string, unknown> | undefined;
-        const entry = exp ? pickExport(exp, '.' + sub) : undefined;
-        if (entry) return await dynImport('file://' + path.join(path.dirname(pj), entry));
-        return await dynImport('file://' + nodeRequire(base).resolve(spec));
-      } catch (e) {
-        if ((e as { code?: string }).code === 'MODULE_NOT_FOUND') continue;
-        throw e;
-      }
+      const dir = findPackageDir(base, name);
+      if (!dir) continue;
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { exports?: unknown; main?: string };
+      const sub = spec.slice(name.length);
+      const entry = pkg.exports !== undefined ? pickExport(pkg.exports, '.' + sub) : undefined;
+      if (entry) return await dynImport('file://' + path.join(dir, entry));
+      return await dynImport('file://' + nodeRequire(base).resolve(spec));
     }
   }
   return dynImport(target);
+}
+
+/** The folder of package `name` as Node would find it from `base` (node_modules of base and its parents). */
+function findPackageDir(base: string, name: string): string | undefined {
+  for (let dir = base; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (fs.existsSync(path.join(candidate, 'package.json'))) return candidate;
+    if (path.dirname(dir) === dir) return undefined;
+  }
 }
 
 function pickExport(exp: unknown, sub: string): string | undefined {
@@ -196,6 +200,12 @@ async function execute(id: number, js: string, filename: string): Promise<void> 
 
 // User code's stray errors (a rejected promise nobody awaits, a throwing timer) must not kill the session:
 // report them on stderr of the cell they belong to, as Node's REPL does.
+// Node's own warnings go to the cell's stderr, except the one for the dynamic-import hook this executor relies on
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name === 'ExperimentalWarning' && /USE_MAIN_CONTEXT_DEFAULT_LOADER/.test(w.message)) return;
+  rawErr(`(node) ${w.name}: ${w.message}\n`);
+});
 process.on('unhandledRejection', (e) => rawErr(`Unhandled promise rejection: ${describe(e)}\n`));
 process.on('uncaughtException', (e) => rawErr(`Uncaught ${describe(e)}\n`));
 function describe(e: unknown): string {

@@ -14,6 +14,12 @@ describeJupyter('jupyter kernel protocol', () => {
     fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'nbpkg', version: '1.0.0', main: 'index.js', types: 'index.d.ts' }));
     fs.writeFileSync(path.join(pkg, 'index.js'), 'exports.triple = (n) => 3 * n;\n');
     fs.writeFileSync(path.join(pkg, 'index.d.ts'), 'export declare function triple(n: number): number;\n');
+    // an ESM-only package (exports with an import condition only, top-level await)
+    const esm = path.join(d.dirs.notebookDir, 'node_modules', 'esmonly');
+    fs.mkdirSync(esm, { recursive: true });
+    fs.writeFileSync(path.join(esm, 'package.json'), JSON.stringify({ name: 'esmonly', version: '1.0.0', type: 'module', exports: { '.': { types: './index.d.ts', import: './index.js' } } }));
+    fs.writeFileSync(path.join(esm, 'index.js'), 'await Promise.resolve();\nexport default function hello(n) { return `hello ${n}`; }\n');
+    fs.writeFileSync(path.join(esm, 'index.d.ts'), 'export default function hello(n: string): string;\n');
   });
   afterAll(() => d.close());
   const exec = (code: string, opts: Record<string, unknown> = {}) => d.call('execute', { code, ...opts });
@@ -114,6 +120,13 @@ describeJupyter('jupyter kernel protocol', () => {
     const r = await exec('import { Tensor } from "flashlm";\nimport { triple } from "nbpkg";\n[Tensor.from([1, 2]).shape[0], triple(2), typeof flashlm.AdamW]');
     expect(r.reply.status).toBe('ok');
     expect(value(r)!['text/plain']).toBe("[ 2, 6, 'function' ]");
+  });
+
+  test('import of an ESM-only package next to the notebook', async () => {
+    const r = await exec('import hello from "esmonly";\nhello("esm")');
+    expect(r.reply.status).toBe('ok');
+    expect(value(r)!['text/plain']).toBe("'hello esm'");
+    expect(ofType(r.iopub, 'stream')).toEqual([]); // no experimental-feature warning in the cell
   });
 
   test('stop_on_error aborts only the queued cells of that batch; the next request runs', async () => {
