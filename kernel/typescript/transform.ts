@@ -182,6 +182,7 @@ export function afterTransformer(info: CellEmitInfo, state: EmitState): ts.Trans
     const used = state.used;
     const visit = addInterruptChecks(ctx, used);
     const hoisted = new Set<string>(state.importNames);
+    const resetOnce = new Set<string>();
     const functions: ts.Statement[] = [];
     const body: ts.Statement[] = [];
     for (const original of sf.statements) {
@@ -192,10 +193,19 @@ export function afterTransformer(info: CellEmitInfo, state: EmitState): ts.Trans
       } else if (ts.isVariableStatement(st)) {
         const assigns: ts.Expression[] = [];
         const isVar = !(st.declarationList.flags & ts.NodeFlags.BlockScoped);
+        // `var E;` of an enum or namespace: start from a fresh object once per cell (the IIFE after it does
+        // `E || (E = {})`), so a re-run cell does not keep members it no longer declares
+        const src = ts.getOriginalNode(original);
+        const fresh = isVar && (ts.isEnumDeclaration(src) || ts.isModuleDeclaration(src));
         for (const d of st.declarationList.declarations) {
           for (const n of bindingNames(d.name)) hoisted.add(n);
           if (d.initializer) assigns.push(f.createAssignment(bindingToTarget(d.name), d.initializer));
-          else if (!isVar) for (const n of bindingNames(d.name)) assigns.push(f.createAssignment(id(n), f.createVoidZero()));
+          else if (!isVar || (fresh && !resetOnce.has(bindingNames(d.name)[0]))) {
+            for (const n of bindingNames(d.name)) {
+              resetOnce.add(n);
+              assigns.push(f.createAssignment(id(n), f.createVoidZero()));
+            }
+          }
         }
         if (assigns.length) body.push(ts.setTextRange(f.createExpressionStatement(commaList(assigns)), st));
       } else if (ts.isFunctionDeclaration(st) && st.name && st.body) {

@@ -171,6 +171,12 @@ describe('TypeScriptSession', () => {
     expect(await value('h')).toBe('hoisted');
   });
 
+  test('a re-run enum or namespace starts fresh, while merging within one cell', async () => {
+    await run('enum Mode { A = 1, B = 2 }');
+    await run('enum Mode { C = 3 }\nenum Mode { D = 4 }\nnamespace NS { export const a = 1; }\nnamespace NS { export const b = 2; }');
+    expect(await value('[Object.keys(Mode).sort().join(), NS.a + NS.b]')).toEqual(['3,4,C,D', 3]);
+  });
+
   test('a function re-declared in a later cell replaces the old one for callers in earlier cells', async () => {
     await run('function f() { return 1; }\nfunction callF() { return f(); }');
     await run('function f() { return 2; }');
