@@ -212,6 +212,14 @@ export function afterTransformer(info: CellEmitInfo, state: EmitState): ts.Trans
         // hoisted like the function it is: a global function declaration outside the async wrapper
         functions.push(f.updateFunctionDeclaration(st, withoutModifiers(st.modifiers), st.asteriskToken, st.name,
           st.typeParameters, st.parameters, st.type, st.body));
+      } else if (ts.isFunctionDeclaration(st) && st.body) {
+        // `export default function () {}`: no name to bind, so just an expression (its side effects, if any)
+        body.push(ts.setTextRange(f.createExpressionStatement(f.createFunctionExpression(withoutModifiers(st.modifiers)
+          ?.filter((m): m is ts.ModifierToken<ts.SyntaxKind.AsyncKeyword> => m.kind === ts.SyntaxKind.AsyncKeyword),
+          st.asteriskToken, undefined, undefined, st.parameters, undefined, st.body)), st));
+      } else if (ts.isClassDeclaration(st) && !st.name) {
+        body.push(ts.setTextRange(f.createExpressionStatement(f.createParenthesizedExpression(f.createClassExpression(
+          withoutModifiers(st.modifiers), undefined, undefined, st.heritageClauses, st.members))), st));
       } else if (ts.isClassDeclaration(st) && st.name) {
         hoisted.add(st.name.text);
         const expr = f.createClassExpression(withoutModifiers(st.modifiers), st.name, st.typeParameters,

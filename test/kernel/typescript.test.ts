@@ -292,6 +292,8 @@ describe('TypeScriptSession', () => {
 
   test('export is accepted and treated as a declaration', async () => {
     await run('export const ex = 1;\nexport function exf() { return 2; }\nexport { ex as renamed };\nexport default 5;');
+    await run('export default function () { return 1; }');
+    await run('export default class {}');
     expect(await value('ex + exf()')).toBe(3);
   });
 
