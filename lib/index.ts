@@ -15,3 +15,4 @@ export { AdamW, SGD, clipGradNorm, NonFiniteGradientError } from './train/optim'
 export { Generator } from './random';
 export type { GeneratorState } from './random';
 export { native } from './native';
+export { KeyboardInterrupt, setInterruptFlag, interrupted, checkInterrupt, isInterrupt } from './interrupt';
