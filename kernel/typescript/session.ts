@@ -59,6 +59,7 @@ export class TypeScriptSession {
   private owner = new Map<string, number>(); // name -> newest committed cell declaring it
   private globalCells: number[] = []; // cells with `declare global { }`: always imported for their side effect
   private readonly pending = new WeakMap<object, Pending>();
+  private positions = new Map<string, (line: number, column: number) => { line: number; column: number } | null>();
 
   constructor(opts: { cwd: string; preludeDts?: string }) {
     this.host = new CellHost(opts.cwd, opts.preludeDts ?? DEFAULT_PRELUDE_DTS, findKernelTypes());
@@ -137,12 +138,26 @@ export class TypeScriptSession {
     const p = this.pending.get(result);
     if (!p) throw new Error('commitCell: the result is not a successful compileCell result of this session');
     this.pending.delete(result);
+    // its functions may be called, and throw, from later cells: keep its positions for mapLocation
+    if (result.ok) this.positions.set(result.filename, result.mapPosition);
     if (p.declared.length === 0 && !p.globalAugment) return; // nothing to see: keep the program as it is
     const k = this.nextCell++;
     this.host.setFile(`cell_${k}.ts`, p.text);
     for (const name of p.declared) this.owner.set(name, k);
     if (p.globalAugment) this.globalCells.push(k);
     this.scheduleWarm();
+  }
+
+  /**
+   * Maps a stack-frame position (1-based, in the compiled script) of any committed cell to its cell line and
+   * column: a function declared in cell 3 may throw while cell 7 runs. `undefined` if `filename` is no
+   * committed cell; null if the position is kernel machinery (the async wrapper, import helpers).
+   *
+   * @example
+   * session.mapLocation('cell-3.ts', 4, 11) // { line: 2, column: 9 }
+   */
+  mapLocation(filename: string, line: number, column: number): { line: number; column: number } | null | undefined {
+    return this.positions.get(filename)?.(line, column);
   }
 
   complete(source: string, cursor: number): CompletionResult {
@@ -164,6 +179,7 @@ export class TypeScriptSession {
     for (let k = 0; k < this.nextCell; k++) this.host.deleteFile(`cell_${k}.ts`);
     this.owner = new Map();
     this.globalCells = [];
+    this.positions = new Map();
     this.host.setFile('scratch.ts', '');
   }
 

@@ -13,6 +13,8 @@ commands:
   info              the native engine: instruction set in use, available ones, threads
   demo [--steps N]  train a 2-layer MLP on a toy task and print its loss
   bench NAME        run a benchmark from bench/ (same as npm run bench -- NAME)
+  repl [--no-history]  a TypeScript REPL with flashlm in scope (history: $FLASHLM_REPL_HISTORY,
+                    default ~/.flashlm_repl_history; empty disables it)
   help              this text
 
 environment:
@@ -39,6 +41,11 @@ export async function main(argv: string[]): Promise<number> {
       return demo(rest);
     case 'bench':
       return bench(rest);
+    case 'repl': {
+      // loaded on demand: the compiler and the executor are heavy, and no other command needs them
+      const { runRepl } = require('../../kernel/repl/repl') as typeof import('../../kernel/repl/repl');
+      return runRepl({ historyFile: rest.includes('--no-history') ? null : undefined, version: packageVersion() });
+    }
     case '--version':
     case '-v':
       console.log(packageVersion());

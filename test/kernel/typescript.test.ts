@@ -264,6 +264,21 @@ describe('TypeScriptSession', () => {
     expect(r2.mapPosition(999, 1)).toBeNull();
   });
 
+  test('mapLocation maps frames of earlier cells (a function of cell A throwing while cell B runs)', async () => {
+    const a = session.compileCell('const pad = 0;\nfunction thrower() {\n  throw new Error("deep");\n}', { filename: 'cell-a.ts' });
+    await runCompiled(rt, a);
+    session.commitCell(a);
+    const b = session.compileCell('thrower();', { filename: 'cell-b.ts' });
+    let stack = '';
+    await runCompiled(rt, b).catch((e: Error) => { stack = e.stack ?? ''; });
+    const fa = /cell-a\.ts:(\d+):(\d+)/.exec(stack);
+    const fb = /cell-b\.ts:(\d+):(\d+)/.exec(stack);
+    if (!fa || !fb || !b.ok) throw new Error('frames missing from: ' + stack);
+    expect(session.mapLocation('cell-a.ts', Number(fa[1]), Number(fa[2]))).toEqual({ line: 3, column: 9 });
+    expect(b.mapPosition(Number(fb[1]), Number(fb[2]))).toEqual({ line: 1, column: 1 });
+    expect(session.mapLocation('never-ran.ts', 1, 1)).toBeUndefined();
+  });
+
   test('imports of node builtins, in every form', async () => {
     await run('import * as path from "path";\nimport fs, { existsSync as exists } from "node:fs";\nimport os = require("os");\nimport type { Stats } from "fs";');
     expect(await value('path.join("a", "b")')).toBe(path.join('a', 'b'));
