@@ -65,8 +65,8 @@ export const COMPILER_OPTIONS: ts.CompilerOptions = {
 };
 
 /**
- * Both a LanguageServiceHost (completion, inspect) and a CompilerHost (compileCell builds its program directly:
- * the LanguageService's per-request bookkeeping costs a few ms with hundreds of files). One SourceFile cache
+ * Both a LanguageServiceHost (completion, inspect) and a CompilerHost (compileCell builds its program directly,
+ * so it can keep a program while nothing changed and skip the service's per-request sync). One SourceFile cache
  * serves both, so lib and package files are parsed and bound once. Every virtual file but the scratch is
  * immutable; disk files outside node_modules (the notebook's own modules) are versioned by mtime.
  */
@@ -126,6 +126,13 @@ export class CellHost implements ts.LanguageServiceHost, ts.CompilerHost {
     const p = ts.createProgram({ rootNames: this.roots, options: COMPILER_OPTIONS, host: this, oldProgram: old });
     this.programVersions.set(p, this.version);
     return p;
+  }
+
+  /** Forgets module resolutions, failed ones included: after `npm install` next to the notebook, a package
+   * that was missing must be found. */
+  invalidateResolutions(): void {
+    this.moduleCache.clear();
+    this.typeRefCache.clear();
   }
 
   /** The cached SourceFile for `file` at its current version, parsed (with parents, as the LS wants) on change. */

@@ -1,12 +1,14 @@
 // The kernel's TypeScript session (main thread): type-checks each cell against the cells before it, compiles it
-// to the executor's script contract (transform.ts), and answers completion/inspection from the same
-// LanguageService, so those work while a cell runs in the executor.
+// to the executor's script contract (transform.ts), and answers completion/inspection from a LanguageService
+// over the same files, so those work while a cell runs in the executor.
 //
 // How cells see each other: each committed cell stays an immutable virtual module `__flashlm_cell_<k>.ts`
-// (header + cell text + footer). The footer `export { <its top-level names> }`; the header of a later cell
-// `import { x } from "./__flashlm_cell_<k>"` for every earlier name it does not declare itself, taking each
-// name from the newest cell that declared it. So re-declaring `const x` is no error, the newest declaration wins,
-// and imports keep all their meanings (value, type, namespace). The header is always exactly one line.
+// (header + cell text + footer). Its footer is `export { <its top-level names> }`; the header of a later cell
+// is `import { x } from "./__flashlm_cell_<k>"` for each earlier name it uses but does not declare itself, taking
+// each name from the newest cell that declared it. So re-declaring `const x` is no error, the newest declaration
+// wins, and imported names keep all their meanings (value, type, namespace). The header is one line, so cell
+// line n is line n of the file. The executor should commit every cell it ran, also one that threw: the
+// declarations before the throw exist at run time.
 import ts from 'typescript';
 import { CellHost, findKernelTypes } from './host';
 import { analyzeCell, inspectAt, isCompleteSource } from './assist';
@@ -45,10 +47,11 @@ declare function password(prompt?: string): Promise<string>;
 // global variable at run time) and importing a package without type declarations (it is `any`, as in tslab).
 const ASSIGN_TO_IMPORT = 2632;
 const NO_DECLARATION_FILE = 7016;
+const MODULE_NOT_FOUND = 2307;
 
 interface Pending { text: string; declared: string[]; globalAugment: boolean }
 
-const HIDDEN_FAILURE = 'compileCell: the cell file is missing from its own program (a kernel bug)';
+const MISSING_SCRATCH = 'compileCell: the cell file is missing from its own program (a kernel bug)';
 
 export class TypeScriptSession {
   private readonly host: CellHost;
@@ -94,14 +97,25 @@ export class TypeScriptSession {
 
   /** Type-checks `source` as the next cell and compiles it; nothing is kept until `commitCell`. */
   compileCell(source: string, opts: { filename: string }): CompileResult {
+    return this.compile(source, opts, true);
+  }
+
+  private compile(source: string, opts: { filename: string }, retry: boolean): CompileResult {
     const { file, commitText, headerEnd, footerStart, shape } = this.setScratch(source);
     const program = (this.program = this.host.createProgram(this.program));
     const sf = program.getSourceFile(file);
-    if (!sf) throw new Error(HIDDEN_FAILURE);
+    if (!sf) throw new Error(MISSING_SCRATCH);
     const checker = program.getTypeChecker();
     const raw: ts.Diagnostic[] = [...program.getSyntacticDiagnostics(sf)];
     if (raw.length === 0) raw.push(...program.getSemanticDiagnostics(sf));
     const diagnostics = this.cellDiagnostics(raw, sf, checker, headerEnd, footerStart, source.length);
+    if (retry && diagnostics.some((d) => d.code === MODULE_NOT_FOUND)) {
+      // it may have been installed since it was looked up: look again, in a program built afresh (a reused one
+      // would keep the failed resolution)
+      this.host.invalidateResolutions();
+      this.program = undefined;
+      return this.compile(source, opts, false);
+    }
     if (diagnostics.length) return { ok: false, diagnostics };
 
     const cellStatements = sf.statements.filter((s) => s.end > headerEnd && s.getStart(sf) < footerStart);

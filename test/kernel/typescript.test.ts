@@ -305,6 +305,17 @@ describe('TypeScriptSession', () => {
     expect(errors('import { nope } from "no-such-package";')[0].code).toBe(2307);
   });
 
+  test('a package installed after a failed import is found on the next try', async () => {
+    const src = 'import { late } from "latepkg";\nlate()';
+    expect(errors(src)[0].code).toBe(2307);
+    const d = path.join(cwd, 'node_modules', 'latepkg');
+    fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(d, 'package.json'), JSON.stringify({ name: 'latepkg', main: 'index.js', types: 'index.d.ts' }));
+    fs.writeFileSync(path.join(d, 'index.js'), 'exports.late = () => "found";');
+    fs.writeFileSync(path.join(d, 'index.d.ts'), 'export declare function late(): string;');
+    expect(await value(src)).toBe('found');
+  });
+
   test('export is accepted and treated as a declaration', async () => {
     await run('export const ex = 1;\nexport function exf() { return 2; }\nexport { ex as renamed };\nexport default 5;');
     await run('export default function () { return 1; }');
