@@ -65,6 +65,7 @@ export async function runRepl(opts: ReplOptions = {}): Promise<number> {
   const session = new TypeScriptSession({ cwd });
   const executor = new Executor({ cwd });
   const started = executor.start(); // loads flashlm in the worker while the user types
+  started.catch(() => undefined); // reported by the first cell that needs it
   executor.lateOutput = (o) => write(o.kind === 'stream' ? o.text : bundleText(o.data) + '\n');
 
   let buffer: string[] = []; // lines of a cell that is not complete yet
@@ -73,6 +74,7 @@ export async function runRepl(opts: ReplOptions = {}): Promise<number> {
   let closing = false;
   let closed = false;
   let muted = false; // while password() reads
+  let pendingQuestion: (() => void) | undefined; // cancels the input()/password() waiting for a line
   let cellNo = 0;
 
   const rl = readline.createInterface({
@@ -112,9 +114,16 @@ export async function runRepl(opts: ReplOptions = {}): Promise<number> {
     stream: (name, text) => write(name === 'stderr' ? red(text) : text),
     display: (data) => write(bundleText(data) + '\n'),
     clear: () => undefined, // a terminal keeps what it printed
-    input: (prompt, password) => new Promise<string>((resolve) => {
+    input: (prompt, password) => new Promise<string>((resolve, reject) => {
       if (closed) return resolve('');
-      rl.question(prompt, (answer) => {
+      const abort = new AbortController();
+      pendingQuestion = () => {
+        abort.abort();
+        muted = false;
+        reject(new Error('input cancelled'));
+      };
+      rl.question(prompt, { signal: abort.signal }, (answer) => {
+        pendingQuestion = undefined;
         if (muted) {
           write('\n');
           const h = (rl as unknown as { history: string[] }).history;
@@ -134,6 +143,15 @@ export async function runRepl(opts: ReplOptions = {}): Promise<number> {
   }
 
   async function runCell(source: string): Promise<void> {
+    try {
+      await compileAndRun(source);
+    } catch (e) {
+      // the kernel's own failure (the worker would not start, a compiler crash): say so, keep the REPL
+      write(red(`flashlm repl: ${e instanceof Error ? e.stack ?? e.message : String(e)}`) + '\n');
+    }
+  }
+
+  async function compileAndRun(source: string): Promise<void> {
     const filename = `repl-${++cellNo}.ts`;
     const compiled = session.compileCell(source, { filename });
     if (!compiled.ok) {
@@ -204,15 +222,19 @@ export async function runRepl(opts: ReplOptions = {}): Promise<number> {
   function onSigint(): void {
     if (running) {
       write(red('^C\n'));
+      pendingQuestion?.(); // a cell waiting in input() gets no line: the interrupt ends it
+      pendingQuestion = undefined;
       executor.interrupt();
+      return;
+    }
+    if (!terminal) {
+      rl.close(); // piped input: Ctrl-C from the shell ends the REPL
       return;
     }
     buffer = [];
     queue.length = 0;
-    if (terminal) {
-      rl.write(null, { ctrl: true, name: 'e' }); // to the end of the line, then delete it all
-      rl.write(null, { ctrl: true, name: 'u' });
-    }
+    rl.write(null, { ctrl: true, name: 'e' }); // to the end of the line, then delete it all
+    rl.write(null, { ctrl: true, name: 'u' });
     write('^C\n');
     prompt();
   }

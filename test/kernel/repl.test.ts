@@ -76,6 +76,9 @@ describeBuilt('flashlm repl in a terminal', () => {
       { send: 'const pw = await password("pw? ");\r' }, { expect: '\\[0Jpw\\? ' },
       { send: 'sesame\r' }, { expect: 'ts> ' },
       { send: '`${who}:${pw.length}`\r' }, { expect: 'ada:6' },
+      { send: 'await input("never? ")\r' }, { expect: '\\[0Jnever\\? ' },
+      { send: '\u0003', delay: 0.3 }, { expect: 'KeyboardInterrupt|cancelled', timeout: 10 }, { expect: 'ts> ' },
+      { send: '"after"\r' }, { expect: "'after'" }, // the next line is a cell again, not the lost answer
       { send: '\u0004' },
     ], { FLASHLM_REPL_HISTORY: history }, dir);
     expect(t.exit).toBe(0);
@@ -88,10 +91,11 @@ describeBuilt('flashlm repl in a terminal', () => {
   test('the history file keeps entries across sessions; Up recalls them', () => {
     const lines = fs.readFileSync(history, 'utf8').trim().split('\n');
     expect(lines).toContain('f()');
-    expect(lines[lines.length - 1]).toBe('`${who}:${pw.length}`');
+    expect(lines[lines.length - 1]).toBe('"after"');
     const t = drive([
       { expect: 'ts> ' },
-      { send: '\x1b[A' }, { expect: '`\\$\\{who\\}:\\$\\{pw\\.length\\}`' }, // Up: the newest entry
+      { send: '\x1b[A' }, { expect: '"after"' }, // Up: the newest entry
+      { send: '\x1b[A\x1b[A' }, { expect: 'await input' }, // and older ones
       { send: '\u0003' }, { expect: 'ts> ' },
       { send: '\u0004' },
     ], { FLASHLM_REPL_HISTORY: history }, dir);
