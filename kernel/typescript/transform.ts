@@ -236,7 +236,7 @@ export function afterTransformer(info: CellEmitInfo, state: EmitState): ts.Trans
       f.createArrowFunction([f.createModifier(ts.SyntaxKind.AsyncKeyword)], undefined, [], undefined,
         f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), f.createBlock(body, true))), undefined, []));
     const prologue: ts.Statement[] = [];
-    const helperDecls = [...used].map((h) => f.createVariableDeclaration(h, undefined, undefined, parseExpr(HELPERS[h])));
+    const helperDecls = [...used].map((h) => f.createVariableDeclaration(h, undefined, undefined, verbatim(HELPERS[h])));
     if (helperDecls.length) prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(helperDecls)));
     if (hoisted.size) {
       prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(
@@ -252,8 +252,8 @@ function resultObject(hasValue: boolean, value: ts.Expression): ts.Expression {
     f.createPropertyAssignment('value', value)]);
 }
 
-// The helpers are emitted verbatim: an identifier's text is printed as is, and parsed nodes from another
-// file would be printed from this file's text.
-function parseExpr(text: string): ts.Expression {
+// The helpers are emitted verbatim: the printer writes an identifier's text as is (nodes parsed from another
+// file would be printed from this file's text).
+function verbatim(text: string): ts.Expression {
   return id(text);
 }
