@@ -147,10 +147,14 @@ export class TypeScriptSession {
     return result;
   }
 
-  /** The cell ran: its declarations become visible to later cells (the newest declaration of a name wins). */
+  /**
+   * The cell ran: its declarations become visible to later cells (the newest declaration of a name wins).
+   * A result this session did not produce (a failed compile, one committed already, one made by hand) changes
+   * nothing.
+   */
   commitCell(result: CompileResult): void {
     const p = this.pending.get(result);
-    if (!p) throw new Error('commitCell: the result is not a successful compileCell result of this session');
+    if (!p) return;
     this.pending.delete(result);
     // its functions may be called, and throw, from later cells: keep its positions for mapLocation
     if (result.ok) this.positions.set(result.filename, result.mapPosition);

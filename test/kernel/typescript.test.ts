@@ -336,7 +336,11 @@ describe('TypeScriptSession', () => {
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.js).not.toMatch(/\bvar\b/);
     session.commitCell(r);
-    expect(() => session.commitCell(r)).toThrow(/not a successful compileCell result/);
+    session.commitCell(r); // twice: no effect
+    session.commitCell({ ok: true, js: '', filename: 'by-hand.ts', mapPosition: () => null }); // not ours: no effect
+    const failed = session.compileCell('const nope: number = "s";', { filename: CELL });
+    session.commitCell(failed);
+    expect(errors('nope')[0].message).toContain("Cannot find name 'nope'");
   });
 });
 
