@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packageRoot } from './package';
-import { runKernel } from './main';
 
 const USAGE = `usage: flashlm kernel install [--user | --sys-prefix | --prefix P] [--name N]
        flashlm kernel uninstall [--user | --sys-prefix | --prefix P] [--name N]
@@ -102,6 +101,8 @@ export async function kernelCommand(args: string[]): Promise<number> {
       return 0;
     }
     if (sub === 'run' && rest.length === 1) {
+      // loaded on demand: install/uninstall must not load the compiler, the sockets and the executor
+      const { runKernel } = require('./main') as typeof import('./main');
       await runKernel(rest[0]);
       return await new Promise<number>(() => {}); // the kernel exits the process itself
     }

@@ -48,7 +48,7 @@ export function analyzeCell(source: string): CellShape {
 // ---------------------------------------------------------------------------------------------------------
 // is_complete
 
-const OPENERS = new Map([[ts.SyntaxKind.OpenBraceToken, 1], [ts.SyntaxKind.OpenParenToken, 1], [ts.SyntaxKind.OpenBracketToken, 1]]);
+const OPENERS = new Set([ts.SyntaxKind.OpenBraceToken, ts.SyntaxKind.OpenParenToken, ts.SyntaxKind.OpenBracketToken]);
 const CLOSERS = new Set([ts.SyntaxKind.CloseBraceToken, ts.SyntaxKind.CloseParenToken, ts.SyntaxKind.CloseBracketToken]);
 
 // Parse errors more input can fix though they start before the end: an open template or block comment.
@@ -63,7 +63,8 @@ export function isCompleteSource(source: string): { status: 'complete' | 'incomp
   const depth = bracketDepth(source);
   if (depth < 0) return { status: 'invalid' };
   const sf = ts.createSourceFile('cell.ts', source, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
-  const diags = (sf as unknown as { parseDiagnostics: ts.DiagnosticWithLocation[] }).parseDiagnostics;
+  // the parser's own diagnostics (not public API, stable since TypeScript 1.x; a program would cost ms)
+  const diags = (sf as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
   if (diags.length === 0) return { status: 'complete' };
   const fixable = (d: ts.DiagnosticWithLocation) =>
     d.code !== UNTERMINATED_STRING && (d.start >= code.length - 1 || OPEN_TO_THE_END.has(d.code));

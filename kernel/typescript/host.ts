@@ -64,21 +64,28 @@ export const COMPILER_OPTIONS: ts.CompilerOptions = {
   noEmitOnError: false,
 };
 
-/** A LanguageService over in-memory cell files plus cached disk files; every file but the scratch is immutable. */
-export class CellHost implements ts.LanguageServiceHost {
+/**
+ * Both a LanguageServiceHost (completion, inspect) and a CompilerHost (compileCell builds its program directly,
+ * so it can keep a program while nothing changed and skip the service's per-request sync). One SourceFile cache
+ * serves both, so lib and package files are parsed and bound once. Every virtual file but the scratch is
+ * immutable; disk files outside node_modules (the notebook's own modules) are versioned by mtime.
+ */
+export class CellHost implements ts.LanguageServiceHost, ts.CompilerHost {
   readonly types: KernelTypes;
   readonly registry: ts.DocumentRegistry;
   private readonly virtual = new Map<string, { text: string; version: number; snap: ts.IScriptSnapshot }>();
   private readonly diskSnaps = new Map<string, ts.IScriptSnapshot | undefined>();
+  private readonly sources = new Map<string, ts.SourceFile & { version?: string }>();
   private readonly roots: string[];
   private readonly moduleCache: ts.ModuleResolutionCache;
   private readonly typeRefCache: ts.TypeReferenceDirectiveResolutionCache;
   private readonly libDir: string;
+  private readonly programVersions = new WeakMap<ts.Program, number>();
   private version = 0; // one counter for all virtual files, so a deleted and re-created file never looks unchanged
 
-  constructor(readonly cwd: string, preludeDts: string, types: KernelTypes, registry?: ts.DocumentRegistry) {
+  constructor(readonly cwd: string, preludeDts: string, types: KernelTypes) {
     this.types = types;
-    this.registry = registry ?? ts.createDocumentRegistry();
+    this.registry = this.sharedRegistry();
     this.libDir = path.dirname(ts.getDefaultLibFilePath(COMPILER_OPTIONS));
     this.moduleCache = ts.createModuleResolutionCache(cwd, (f) => f, COMPILER_OPTIONS);
     this.typeRefCache = ts.createTypeReferenceDirectiveResolutionCache(
@@ -107,17 +114,81 @@ export class CellHost implements ts.LanguageServiceHost {
   }
 
   deleteFile(tag: string): void {
-    this.virtual.delete(this.virtualPath(tag));
+    const file = this.virtualPath(tag);
+    this.virtual.delete(file);
+    this.sources.delete(file);
   }
 
-  // ---- ts.LanguageServiceHost ----
+  /** A program over the current files, reusing `old`'s structure and every unchanged SourceFile; `old`
+   * itself (with its checker's cached results) when no virtual file changed since it was made. */
+  createProgram(old: ts.Program | undefined): ts.Program {
+    if (old && this.programVersions.get(old) === this.version) return old;
+    const p = ts.createProgram({ rootNames: this.roots, options: COMPILER_OPTIONS, host: this, oldProgram: old });
+    this.programVersions.set(p, this.version);
+    return p;
+  }
+
+  /** Forgets module resolutions, failed ones included: after `npm install` next to the notebook, a package
+   * that was missing must be found. */
+  invalidateResolutions(): void {
+    this.moduleCache.clear();
+    this.typeRefCache.clear();
+  }
+
+  /** The cached SourceFile for `file` at its current version, parsed (with parents, as the LS wants) on change. */
+  sourceFile(file: string, options: ts.CreateSourceFileOptions | ts.ScriptTarget): ts.SourceFile | undefined {
+    const version = this.getScriptVersion(file);
+    const cached = this.sources.get(file);
+    if (cached && cached.version === version) return cached;
+    const snap = this.getScriptSnapshot(file);
+    if (!snap) return undefined;
+    const sf = ts.createLanguageServiceSourceFile(file, snap, options, version, true);
+    this.sources.set(file, sf);
+    return sf;
+  }
+
+  private sharedRegistry(): ts.DocumentRegistry {
+    const get = (file: string, opts?: ts.CreateSourceFileOptions | ts.ScriptTarget): ts.SourceFile => {
+      const sf = this.sourceFile(file, opts ?? COMPILER_OPTIONS.target ?? ts.ScriptTarget.ES2022);
+      if (!sf) throw new Error(`flashlm kernel: ${file} vanished while the language service read it`);
+      return sf;
+    };
+    return {
+      acquireDocument: (file, _s, _snap, _v, _k, opts) => get(file, opts),
+      acquireDocumentWithKey: (file, _p, _s, _key, _snap, _v, _k, opts) => get(file, opts),
+      updateDocument: (file, _s, _snap, _v, _k, opts) => get(file, opts),
+      updateDocumentWithKey: (file, _p, _s, _key, _snap, _v, _k, opts) => get(file, opts),
+      getKeyForCompilationSettings: () => 'flashlm' as ts.DocumentRegistryBucketKey,
+      releaseDocument: () => undefined,
+      releaseDocumentWithKey: () => undefined,
+      reportStats: () => '{}',
+    };
+  }
+
+  // ---- ts.LanguageServiceHost and ts.CompilerHost ----
   getCompilationSettings(): ts.CompilerOptions { return COMPILER_OPTIONS; }
   getScriptFileNames(): string[] { return this.roots; }
-  getScriptVersion(file: string): string { return String(this.virtual.get(file)?.version ?? 0); }
   getCurrentDirectory(): string { return this.cwd; }
   getDefaultLibFileName(options: ts.CompilerOptions): string { return ts.getDefaultLibFilePath(options); }
   useCaseSensitiveFileNames(): boolean { return ts.sys.useCaseSensitiveFileNames; }
+  getCanonicalFileName(file: string): string { return file; }
+  getNewLine(): string { return '\n'; }
+  writeFile(): void { /* compileCell emits through its own callback */ }
   getModuleResolutionCache(): ts.ModuleResolutionCache { return this.moduleCache; }
+  getSourceFile(file: string, options: ts.CreateSourceFileOptions | ts.ScriptTarget): ts.SourceFile | undefined {
+    return this.sourceFile(file, options);
+  }
+
+  getScriptVersion(file: string): string {
+    const v = this.virtual.get(file);
+    if (v) return String(v.version);
+    if (this.isImmutable(file)) return '0';
+    try {
+      return String(fs.statSync(file).mtimeMs);
+    } catch {
+      return 'missing';
+    }
+  }
 
   getScriptSnapshot(file: string): ts.IScriptSnapshot | undefined {
     const v = this.virtual.get(file);
@@ -125,9 +196,14 @@ export class CellHost implements ts.LanguageServiceHost {
     if (this.diskSnaps.has(file)) return this.diskSnaps.get(file);
     const text = ts.sys.readFile(file);
     const snap = text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
-    // lib and node_modules files never change under a running kernel; the notebook's own .ts files may.
-    if (file.startsWith(this.libDir) || file.includes('/node_modules/')) this.diskSnaps.set(file, snap);
+    if (this.isImmutable(file)) this.diskSnaps.set(file, snap);
     return snap;
+  }
+
+  /** lib and node_modules files never change under a running kernel; the notebook's own .ts files may. */
+  private isImmutable(file: string): boolean {
+    return file.startsWith(this.libDir) || file.includes('/node_modules/') || file === this.types.flashlmTypes ||
+      file.startsWith(this.types.root + path.sep + 'dist' + path.sep);
   }
 
   fileExists(file: string): boolean { return this.virtual.has(file) || ts.sys.fileExists(file); }

@@ -182,6 +182,7 @@ export function afterTransformer(info: CellEmitInfo, state: EmitState): ts.Trans
     const used = state.used;
     const visit = addInterruptChecks(ctx, used);
     const hoisted = new Set<string>(state.importNames);
+    const resetOnce = new Set<string>();
     const functions: ts.Statement[] = [];
     const body: ts.Statement[] = [];
     for (const original of sf.statements) {
@@ -192,16 +193,33 @@ export function afterTransformer(info: CellEmitInfo, state: EmitState): ts.Trans
       } else if (ts.isVariableStatement(st)) {
         const assigns: ts.Expression[] = [];
         const isVar = !(st.declarationList.flags & ts.NodeFlags.BlockScoped);
+        // `var E;` of an enum or namespace: start from a fresh object once per cell (the IIFE after it does
+        // `E || (E = {})`), so a re-run cell does not keep members it no longer declares
+        const src = ts.getOriginalNode(original);
+        const fresh = isVar && (ts.isEnumDeclaration(src) || ts.isModuleDeclaration(src));
         for (const d of st.declarationList.declarations) {
           for (const n of bindingNames(d.name)) hoisted.add(n);
           if (d.initializer) assigns.push(f.createAssignment(bindingToTarget(d.name), d.initializer));
-          else if (!isVar) for (const n of bindingNames(d.name)) assigns.push(f.createAssignment(id(n), f.createVoidZero()));
+          else if (!isVar || (fresh && !resetOnce.has(bindingNames(d.name)[0]))) {
+            for (const n of bindingNames(d.name)) {
+              resetOnce.add(n);
+              assigns.push(f.createAssignment(id(n), f.createVoidZero()));
+            }
+          }
         }
         if (assigns.length) body.push(ts.setTextRange(f.createExpressionStatement(commaList(assigns)), st));
       } else if (ts.isFunctionDeclaration(st) && st.name && st.body) {
         // hoisted like the function it is: a global function declaration outside the async wrapper
         functions.push(f.updateFunctionDeclaration(st, withoutModifiers(st.modifiers), st.asteriskToken, st.name,
           st.typeParameters, st.parameters, st.type, st.body));
+      } else if (ts.isFunctionDeclaration(st) && st.body) {
+        // `export default function () {}`: no name to bind, so just an expression (its side effects, if any)
+        body.push(ts.setTextRange(f.createExpressionStatement(f.createFunctionExpression(withoutModifiers(st.modifiers)
+          ?.filter((m): m is ts.ModifierToken<ts.SyntaxKind.AsyncKeyword> => m.kind === ts.SyntaxKind.AsyncKeyword),
+          st.asteriskToken, undefined, undefined, st.parameters, undefined, st.body)), st));
+      } else if (ts.isClassDeclaration(st) && !st.name) {
+        body.push(ts.setTextRange(f.createExpressionStatement(f.createParenthesizedExpression(f.createClassExpression(
+          withoutModifiers(st.modifiers), undefined, undefined, st.heritageClauses, st.members))), st));
       } else if (ts.isClassDeclaration(st) && st.name) {
         hoisted.add(st.name.text);
         const expr = f.createClassExpression(withoutModifiers(st.modifiers), st.name, st.typeParameters,
@@ -218,7 +236,7 @@ export function afterTransformer(info: CellEmitInfo, state: EmitState): ts.Trans
       f.createArrowFunction([f.createModifier(ts.SyntaxKind.AsyncKeyword)], undefined, [], undefined,
         f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), f.createBlock(body, true))), undefined, []));
     const prologue: ts.Statement[] = [];
-    const helperDecls = [...used].map((h) => f.createVariableDeclaration(h, undefined, undefined, parseExpr(HELPERS[h])));
+    const helperDecls = [...used].map((h) => f.createVariableDeclaration(h, undefined, undefined, verbatim(HELPERS[h])));
     if (helperDecls.length) prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(helperDecls)));
     if (hoisted.size) {
       prologue.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(
@@ -234,8 +252,8 @@ function resultObject(hasValue: boolean, value: ts.Expression): ts.Expression {
     f.createPropertyAssignment('value', value)]);
 }
 
-// The helpers are emitted verbatim: an identifier's text is printed as is, and parsed nodes from another
-// file would be printed from this file's text.
-function parseExpr(text: string): ts.Expression {
+// The helpers are emitted verbatim: the printer writes an identifier's text as is (nodes parsed from another
+// file would be printed from this file's text).
+function verbatim(text: string): ts.Expression {
   return id(text);
 }

@@ -16,6 +16,8 @@ commands:
   bench NAME        run a benchmark from bench/ (same as npm run bench -- NAME)
   kernel install    install the Jupyter kernelspec [--user | --sys-prefix | --prefix P] [--name N]
   kernel uninstall  remove it (same options)
+  repl [--no-history]  a TypeScript REPL with flashlm in scope (history: $FLASHLM_REPL_HISTORY,
+                    default ~/.flashlm_repl_history; empty disables it)
   help              this text
 
 environment:
@@ -44,6 +46,11 @@ export async function main(argv: string[]): Promise<number> {
       return bench(rest);
     case 'kernel':
       return kernelCommand(rest);
+    case 'repl': {
+      // loaded on demand: the compiler and the executor are heavy, and no other command needs them
+      const { runRepl } = require('../../kernel/repl/repl') as typeof import('../../kernel/repl/repl');
+      return runRepl({ historyFile: rest.includes('--no-history') ? null : undefined, version: packageVersion() });
+    }
     case '--version':
     case '-v':
       console.log(packageVersion());

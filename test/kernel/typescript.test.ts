@@ -171,6 +171,12 @@ describe('TypeScriptSession', () => {
     expect(await value('h')).toBe('hoisted');
   });
 
+  test('a re-run enum or namespace starts fresh, while merging within one cell', async () => {
+    await run('enum Mode { A = 1, B = 2 }');
+    await run('enum Mode { C = 3 }\nenum Mode { D = 4 }\nnamespace NS { export const a = 1; }\nnamespace NS { export const b = 2; }');
+    expect(await value('[Object.keys(Mode).sort().join(), NS.a + NS.b]')).toEqual(['3,4,C,D', 3]);
+  });
+
   test('a function re-declared in a later cell replaces the old one for callers in earlier cells', async () => {
     await run('function f() { return 1; }\nfunction callF() { return f(); }');
     await run('function f() { return 2; }');
@@ -258,6 +264,21 @@ describe('TypeScriptSession', () => {
     expect(r2.mapPosition(999, 1)).toBeNull();
   });
 
+  test('mapLocation maps frames of earlier cells (a function of cell A throwing while cell B runs)', async () => {
+    const a = session.compileCell('const pad = 0;\nfunction thrower() {\n  throw new Error("deep");\n}', { filename: 'cell-a.ts' });
+    await runCompiled(rt, a);
+    session.commitCell(a);
+    const b = session.compileCell('thrower();', { filename: 'cell-b.ts' });
+    let stack = '';
+    await runCompiled(rt, b).catch((e: Error) => { stack = e.stack ?? ''; });
+    const fa = /cell-a\.ts:(\d+):(\d+)/.exec(stack);
+    const fb = /cell-b\.ts:(\d+):(\d+)/.exec(stack);
+    if (!fa || !fb || !b.ok) throw new Error('frames missing from: ' + stack);
+    expect(session.mapLocation('cell-a.ts', Number(fa[1]), Number(fa[2]))).toEqual({ line: 3, column: 9 });
+    expect(b.mapPosition(Number(fb[1]), Number(fb[2]))).toEqual({ line: 1, column: 1 });
+    expect(session.mapLocation('never-ran.ts', 1, 1)).toBeUndefined();
+  });
+
   test('imports of node builtins, in every form', async () => {
     await run('import * as path from "path";\nimport fs, { existsSync as exists } from "node:fs";\nimport os = require("os");\nimport type { Stats } from "fs";');
     expect(await value('path.join("a", "b")')).toBe(path.join('a', 'b'));
@@ -284,8 +305,21 @@ describe('TypeScriptSession', () => {
     expect(errors('import { nope } from "no-such-package";')[0].code).toBe(2307);
   });
 
+  test('a package installed after a failed import is found on the next try', async () => {
+    const src = 'import { late } from "latepkg";\nlate()';
+    expect(errors(src)[0].code).toBe(2307);
+    const d = path.join(cwd, 'node_modules', 'latepkg');
+    fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(d, 'package.json'), JSON.stringify({ name: 'latepkg', main: 'index.js', types: 'index.d.ts' }));
+    fs.writeFileSync(path.join(d, 'index.js'), 'exports.late = () => "found";');
+    fs.writeFileSync(path.join(d, 'index.d.ts'), 'export declare function late(): string;');
+    expect(await value(src)).toBe('found');
+  });
+
   test('export is accepted and treated as a declaration', async () => {
     await run('export const ex = 1;\nexport function exf() { return 2; }\nexport { ex as renamed };\nexport default 5;');
+    await run('export default function () { return 1; }');
+    await run('export default class {}');
     expect(await value('ex + exf()')).toBe(3);
   });
 
@@ -302,7 +336,11 @@ describe('TypeScriptSession', () => {
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.js).not.toMatch(/\bvar\b/);
     session.commitCell(r);
-    expect(() => session.commitCell(r)).toThrow(/not a successful compileCell result/);
+    session.commitCell(r); // twice: no effect
+    session.commitCell({ ok: true, js: '', filename: 'by-hand.ts', mapPosition: () => null }); // not ours: no effect
+    const failed = session.compileCell('const nope: number = "s";', { filename: CELL });
+    session.commitCell(failed);
+    expect(errors('nope')[0].message).toContain("Cannot find name 'nope'");
   });
 });
 
