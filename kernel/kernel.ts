@@ -323,7 +323,8 @@ export class Kernel {
         this.iopub('execute_result', { execution_count: count, data: outcome.value.data, metadata: outcome.value.metadata }, req);
         if (storeHistory) this.history.setOutput(count, String(outcome.value.data['text/plain'] ?? ''));
       }
-      this.reply('shell', req, 'execute_reply', { status: 'ok', execution_count: count, payload: [], user_expressions: {} });
+      const userExpressions = await this.userExpressions(c.user_expressions);
+      this.reply('shell', req, 'execute_reply', { status: 'ok', execution_count: count, payload: [], user_expressions: userExpressions });
     } else {
       const { ename, evalue } = outcome.error;
       this.iopub('error', { ename, evalue, traceback }, req);
@@ -331,6 +332,27 @@ export class Kernel {
     }
     this.iopub('status', { execution_state: 'idle' }, req);
     if (outcome.status === 'error' && stopOnError) this.abortQueued(req);
+  }
+
+  /** Evaluates execute_request.user_expressions after a successful cell: name -> MIME bundle or error. */
+  private async userExpressions(exprs: unknown): Promise<Record<string, object>> {
+    const out: Record<string, object> = {};
+    if (!exprs || typeof exprs !== 'object') return out;
+    for (const [name, expr] of Object.entries(exprs as Record<string, unknown>)) {
+      const filename = `user_expression${++this.seq}.ts`;
+      const compiled = this.session.compileCell(`(${String(expr)})`, { filename });
+      if (!compiled.ok) {
+        const d = compiled.diagnostics[0];
+        out[name] = { status: 'error', ename: 'TSError', evalue: `${d.line}:${d.column} - ${d.message}`, traceback: [] };
+        continue;
+      }
+      const drop = { stream: () => {}, display: () => {}, clear: () => {}, input: () => Promise.reject(new Error('no input here')) };
+      const r = await this.executor.execute(compiled.js, filename, drop);
+      out[name] = r.status === 'ok'
+        ? { status: 'ok', data: r.value?.data ?? { 'text/plain': 'undefined' }, metadata: r.value?.metadata ?? {} }
+        : { status: 'error', ename: r.error.ename, evalue: r.error.evalue, traceback: [] };
+    }
+    return out;
   }
 
   /** stop_on_error: the execute requests of the same client session already queued are aborted; nothing later. */

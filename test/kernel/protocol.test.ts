@@ -62,6 +62,12 @@ describeJupyter('jupyter kernel protocol', () => {
     expect(idle.t - streams[0].t).toBeGreaterThan(1.0); // "first" arrived well before the cell ended
   });
 
+  test('user_expressions are evaluated after the cell and returned in the reply', async () => {
+    const r = await exec('const ue = 20;', { user_expressions: { double: 'ue * 2', bad: 'nope +' } });
+    expect(r.reply.user_expressions.double).toEqual({ status: 'ok', data: { 'text/plain': '40' }, metadata: {} });
+    expect(r.reply.user_expressions.bad.status).toBe('error');
+  });
+
   test('text/plain results carry no ANSI codes; objects are inspected', async () => {
     const r = await exec('({ a: 1, s: "x", arr: [1, 2] })');
     expect(value(r)!['text/plain']).toBe("{ a: 1, s: 'x', arr: [ 1, 2 ] }");
