@@ -161,6 +161,7 @@ describeJupyter('jupyter kernel protocol', () => {
     expect(r.content.status).toBe('ok');
     expect(r.content.found).toBe(true);
     expect(r.content.data['text/plain']).toMatch(/checkInterrupt\(\): void/);
+    expect(r.content.data['text/plain']).toMatch(/Throws KeyboardInterrupt when an interrupt was requested/); // its TSDoc
   });
 
   test('is_complete: complete, incomplete with indent, invalid', async () => {
