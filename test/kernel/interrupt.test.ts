@@ -14,13 +14,13 @@ describeJupyter('jupyter kernel interrupt', () => {
   const textOf = (iopub: IopubMsg[]) => (ofType(iopub, 'execute_result')[0]?.content.data as Record<string, string>)?.['text/plain'];
 
   /** Interrupts `code` after `delay` s; checks the stop and that state survived and the next cell runs. */
-  async function stops(code: string, opts: { delay?: number; via?: 'message' | 'signal' } = {}) {
+  async function stops(code: string, opts: { delay?: number; via?: 'message' | 'signal' | 'manager' } = {}) {
     const r = await d.call('interrupt', { code, delay: opts.delay ?? 0.5, via: opts.via ?? 'message' });
     expect(r.reply.status).toBe('error');
     expect(r.reply.ename).toBe('KeyboardInterrupt');
     expect(ofType(r.iopub, 'error')[0].content.ename).toBe('KeyboardInterrupt');
     expect(r.elapsed).toBeLessThan(1);
-    if (opts.via !== 'signal') expect(r.interrupt_reply).toEqual({ status: 'ok' });
+    if (opts.via === undefined || opts.via === 'message') expect(r.interrupt_reply).toEqual({ status: 'ok' });
     const next = await d.call('execute', { code: 'state += 1; state' });
     expect(next.reply.status).toBe('ok');
     return r;
@@ -64,6 +64,10 @@ describeJupyter('jupyter kernel interrupt', () => {
       'while (true) {\n  flashlm.checkInterrupt(); // the step boundary\n  trainStep();\n  steps++;\n}', { delay: 0.8 });
     const r = await d.call('execute', { code: '[steps > 0, opt.stepCount === steps, w.f32().every(Number.isFinite)]' });
     expect(textOf(r.iopub)).toBe('[ true, true, true ]');
+  });
+
+  test("jupyter_client's KernelManager.interrupt_kernel() (interrupt_mode from the kernelspec) interrupts", async () => {
+    await stops('while (true) {}', { via: 'manager' });
   });
 
   test('SIGINT (signal-mode frontends) interrupts too', async () => {

@@ -99,6 +99,10 @@ def sc_interrupt(code, delay=0.5, via='message'):
     if via == 'signal':
         os.kill(km.provisioner.pid, signal.SIGINT)
         ireply = None
+    elif via == 'manager':
+        # what frontends do: KernelManager reads interrupt_mode from the kernelspec ('message' -> control)
+        km.interrupt_kernel()
+        ireply = None
     else:
         ireq = kc.session.send(kc.control_channel.socket, 'interrupt_request', {})
         ireply = get_reply(kc, ireq['header']['msg_id'], channel='control')['content']
