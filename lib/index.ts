@@ -30,3 +30,4 @@ export { Sampler, processLogits, applyRepetitionPenalty, probabilities, drawFrom
 export type { SamplingOptions } from './generate/sampling';
 export { evalMetrics, EvalAccumulator, countCodePoints, utf8ByteLength } from './eval/metrics';
 export type { EvalTotals, EvalMetrics, EvalMetricsOptions } from './eval/metrics';
+export { KeyboardInterrupt, setInterruptFlag, interrupted, checkInterrupt, isInterrupt } from './interrupt';
