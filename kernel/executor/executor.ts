@@ -142,6 +142,11 @@ export class Executor {
     this.send(m);
   }
 
+  /** Resolves once the worker has handled every message sent before (false after `timeoutMs`). */
+  sync(timeoutMs: number): Promise<boolean> {
+    return this.worker ? this.ping(timeoutMs) : Promise.resolve(false);
+  }
+
   /** A fresh worker: every global of the session is gone. */
   async restart(): Promise<void> {
     await this.stopWorker();

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { native } from '../native';
 import { bench } from './bench';
 import { demo } from './demo';
+import { kernelCommand } from '../../kernel/install';
 
 const USAGE = `usage: flashlm <command> [options]
 
@@ -15,6 +16,8 @@ commands:
   bench NAME        run a benchmark from bench/ (same as npm run bench -- NAME)
   repl [--no-history]  a TypeScript REPL with flashlm in scope (history: $FLASHLM_REPL_HISTORY,
                     default ~/.flashlm_repl_history; empty disables it)
+  kernel install    install the Jupyter kernelspec [--user | --sys-prefix | --prefix P] [--name N]
+  kernel uninstall  remove it (same options)
   help              this text
 
 environment:
@@ -46,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
       const { runRepl } = require('../../kernel/repl/repl') as typeof import('../../kernel/repl/repl');
       return runRepl({ historyFile: rest.includes('--no-history') ? null : undefined, version: packageVersion() });
     }
+    case 'kernel':
+      return kernelCommand(rest);
     case '--version':
     case '-v':
       console.log(packageVersion());
