@@ -53,6 +53,14 @@ interface Pending { text: string; declared: string[]; globalAugment: boolean }
 
 const MISSING_SCRATCH = 'compileCell: the cell file is missing from its own program (a kernel bug)';
 
+/**
+ * Compiles notebook cells for the executor and answers the frontend's complete/inspect/is_complete.
+ *
+ * @example
+ * const s = new TypeScriptSession({ cwd: process.cwd() });
+ * const r = s.compileCell('const x: number = 1 + 1; x', { filename: 'In[1].ts' }); // run r.js, then:
+ * s.commitCell(r); s.complete('flashlm.', 8).matches; // ['AdamW', ..., 'Tensor', ...]
+ */
 export class TypeScriptSession {
   private readonly host: CellHost;
   private readonly ls: ts.LanguageService;
