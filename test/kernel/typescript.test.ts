@@ -43,6 +43,9 @@ describe('TypeScriptSession', () => {
     expect(await value('a * b * c')).toBe(24);
     await run('b = 10'); // a `let` from an earlier cell is assignable
     expect(await value('b')).toBe(10);
+    await run('let later;'); // no type: `any` in later cells (its type evolved by assignment in its own cell)
+    await run('later = "set";');
+    expect(await value('later.length')).toBe(3);
   });
 
   test('re-running a cell that declares const works, and the newest declaration wins type-wise', async () => {
