@@ -72,6 +72,7 @@ describe('TypeScriptSession assistance: complete, inspect, is_complete', () => {
     expect(session.isComplete('1 +')).toMatchObject({ status: 'incomplete' });
     expect(session.isComplete('foo(1,\n  2,')).toEqual({ status: 'incomplete', indent: '  ' });
     expect(session.isComplete('const s = `a ${b}')).toMatchObject({ status: 'incomplete' });
+    expect(session.isComplete('function f() {\n  const s = `a')).toEqual({ status: 'incomplete', indent: '' }); // no spaces into the string
     expect(session.isComplete('const s = `a ${')).toMatchObject({ status: 'incomplete' });
     expect(session.isComplete('/* note')).toMatchObject({ status: 'incomplete' });
     expect(session.isComplete('for (;;)')).toEqual({ status: 'incomplete', indent: '    ' });
