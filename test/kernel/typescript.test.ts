@@ -133,11 +133,22 @@ describe('TypeScriptSession', () => {
 
   test('interrupting a CPU loop, an async loop and a loop after an await keeps the session', async () => {
     await run('const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms)); let ticks = 0;');
-    for (const src of ['while (true) { ticks++; }', 'for (;;) await sleep(1);', 'await sleep(1);\nwhile (true) {}']) {
+    // the interrupt's first cell frame: the loop's check, or the await the check followed
+    const cases: [string, { line: number; column: number }][] = [
+      ['while (true) { ticks++; }', { line: 1, column: 1 }],
+      ['for (;;) await sleep(1);', { line: 1, column: 10 }],
+      ['await sleep(1);\nwhile (true) {}', { line: 2, column: 1 }],
+    ];
+    for (const [src, at] of cases) {
       rt.checks = 0;
       rt.interruptAfter = 50;
       const r = session.compileCell(src, { filename: CELL });
-      await expect(runCompiled(rt, r)).rejects.toMatchObject({ name: 'KeyboardInterrupt' });
+      const err = await runCompiled(rt, r).then(() => null, (e: Error) => e);
+      expect(err).toMatchObject({ name: 'KeyboardInterrupt' });
+      if (!r.ok) throw new Error('unreachable');
+      const mapped = [...(err?.stack ?? '').matchAll(/cell\.ts:(\d+):(\d+)/g)]
+        .map((m) => r.mapPosition(Number(m[1]), Number(m[2]))).filter((p) => p !== null); // null: kernel helpers
+      expect(mapped[0]).toEqual(at);
     }
     expect(await value('ticks')).toBe(49);
   });
