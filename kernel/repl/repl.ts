@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import ts from 'typescript';
 import { Executor, ExecuteSink } from '../executor/executor';
+import { PRELUDE_DTS } from '../runtime/prelude';
 import { TypeScriptSession } from '../typescript/session';
 import { bundleText, formatDiagnostics, formatError } from './format';
 
@@ -62,7 +63,7 @@ export async function runRepl(opts: ReplOptions = {}): Promise<number> {
   const red = (s: string) => (terminal ? `\x1b[31m${s}\x1b[39m` : s);
   const write = (s: string) => output.write(s);
 
-  const session = new TypeScriptSession({ cwd });
+  const session = new TypeScriptSession({ cwd, preludeDts: PRELUDE_DTS }); // the executor's globals
   const executor = new Executor({ cwd });
   const started = executor.start(); // loads flashlm in the worker while the user types
   started.catch(() => undefined); // reported by the first cell that needs it

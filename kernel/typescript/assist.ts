@@ -72,6 +72,8 @@ export function isCompleteSource(source: string): { status: 'complete' | 'incomp
   const lastLine = code.split('\n').pop() ?? '';
   const indent = /^\s*/.exec(lastLine)?.[0] ?? '';
   // the next line opens a body: after an opener, an arrow, `else`/`do`, or an `if (...)`-like head
+  // inside an open template literal or comment, an indent would become part of the text
+  if (diags.some((d) => OPEN_TO_THE_END.has(d.code))) return { status: 'incomplete', indent: '' };
   const opensBody = /([{([]|=>|\belse|\bdo)$/.test(code) || /^\s*(if|for|while)\b.*\)$/.test(lastLine);
   return { status: 'incomplete', indent: opensBody ? indent + '    ' : indent };
 }

@@ -47,12 +47,23 @@ declare function password(prompt?: string): Promise<string>;
 // global variable at run time) and importing a package without type declarations (it is `any`, as in tslab).
 const ASSIGN_TO_IMPORT = 2632;
 const NO_DECLARATION_FILE = 7016;
+// `let u;` in one cell, used in a later one: its type evolves by assignment, which another cell cannot follow;
+// as in a REPL, it is simply `any` there
+const IMPLICIT_ANY_VARIABLE = new Set([7005, 7034]);
 const MODULE_NOT_FOUND = 2307;
 
 interface Pending { text: string; declared: string[]; globalAugment: boolean }
 
 const MISSING_SCRATCH = 'compileCell: the cell file is missing from its own program (a kernel bug)';
 
+/**
+ * Compiles notebook cells for the executor and answers the frontend's complete/inspect/is_complete.
+ *
+ * @example
+ * const s = new TypeScriptSession({ cwd: process.cwd() });
+ * const r = s.compileCell('const x: number = 1 + 1; x', { filename: 'In[1].ts' }); // run r.js, then:
+ * s.commitCell(r); s.complete('flashlm.', 8).matches; // ['AdamW', ..., 'Tensor', ...]
+ */
 export class TypeScriptSession {
   private readonly host: CellHost;
   private readonly ls: ts.LanguageService;
@@ -249,6 +260,7 @@ export class TypeScriptSession {
       let message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
       let code = d.code;
       if (code === NO_DECLARATION_FILE) continue;
+      if (IMPLICIT_ANY_VARIABLE.has(code) && d.start !== undefined && this.aliasedAt(sf, checker, d.start)) continue;
       if (code === ASSIGN_TO_IMPORT && d.start !== undefined) {
         const constName = this.constFromEarlierCell(sf, checker, d.start);
         if (constName === undefined) continue;
@@ -268,13 +280,18 @@ export class TypeScriptSession {
     return out;
   }
 
+  /** The imported (earlier cell's, or a package's) symbol the identifier at `pos` stands for, if any. */
+  private aliasedAt(sf: ts.SourceFile, checker: ts.TypeChecker, pos: number): ts.Symbol | undefined {
+    const node = findIdentifier(sf, pos);
+    const sym = node && checker.getSymbolAtLocation(node);
+    return sym && sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : undefined;
+  }
+
   /** For "cannot assign to an import": the name if it stands for a const of an earlier cell, else undefined. */
   private constFromEarlierCell(sf: ts.SourceFile, checker: ts.TypeChecker, pos: number): string | undefined {
     const node = findIdentifier(sf, pos);
-    if (!node) return undefined;
-    const sym = checker.getSymbolAtLocation(node);
-    if (!sym || !(sym.flags & ts.SymbolFlags.Alias)) return undefined;
-    const target = checker.getAliasedSymbol(sym);
+    const target = this.aliasedAt(sf, checker, pos);
+    if (!node || !target) return undefined;
     const decl = target.valueDeclaration;
     if (decl && ts.isVariableDeclaration(decl) && ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const) return node.text;
     return undefined;

@@ -62,6 +62,7 @@ export function lookup(lines: LineSegments[], line: number, column: number): { l
     if (s[0] <= column) best = s;
     else break;
   }
-  // within a segment (one token, mostly) the offset carries over; before the first one, take its start
-  return { line: best[1], column: best[2] + Math.max(0, column - best[0]) };
+  // the segment's own start: TypeScript maps every token it emits, so a frame's column falls on a segment
+  // start; inside a synthesized node (an interrupt check) the offset would not correspond to the source
+  return { line: best[1], column: best[2] };
 }

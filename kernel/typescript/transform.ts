@@ -45,9 +45,12 @@ function commaList(items: ts.Expression[]): ts.Expression {
   return items.reduce((acc, e) => f.createComma(acc, e));
 }
 
-function checkInterruptStatement(): ts.Statement {
-  return f.createExpressionStatement(
-    f.createCallExpression(f.createPropertyAccessExpression(id(K), 'checkInterrupt'), undefined, []));
+/** The check at a loop's back-edge; mapped to the loop's own position, so an interrupt's stack frame points at
+ * the loop the user wrote. */
+function checkInterruptStatement(loop: ts.Node): ts.Statement {
+  const call = f.createCallExpression(f.createPropertyAccessExpression(id(K), 'checkInterrupt'), undefined, []);
+  return ts.setSourceMapRange(f.createExpressionStatement(ts.setSourceMapRange(call, ts.getSourceMapRange(loop))),
+    ts.getSourceMapRange(loop));
 }
 
 function isValueImport(checker: ts.TypeChecker, name: ts.Identifier): boolean {
@@ -160,8 +163,8 @@ function addInterruptChecks(ctx: ts.TransformationContext, used: Set<string>): (
     if (ts.isIterationStatement(node, false)) {
       const body = node.statement;
       const block = ts.isBlock(body)
-        ? f.updateBlock(body, [checkInterruptStatement(), ...body.statements])
-        : f.createBlock([checkInterruptStatement(), body], true);
+        ? f.updateBlock(body, [checkInterruptStatement(node), ...body.statements])
+        : f.createBlock([checkInterruptStatement(node), body], true);
       if (ts.isForStatement(node)) return f.updateForStatement(node, node.initializer, node.condition, node.incrementor, block);
       if (ts.isForOfStatement(node)) return f.updateForOfStatement(node, node.awaitModifier, node.initializer, node.expression, block);
       if (ts.isForInStatement(node)) return f.updateForInStatement(node, node.initializer, node.expression, block);

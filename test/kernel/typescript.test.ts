@@ -1,100 +1,9 @@
 // The kernel's TypeScript session: compiled cells run in a real vm context with a small fake runtime
-// (__flashlm_kernel__ with checkInterrupt/require/import, display stubs), as the executor runs them.
+// (ts_notebook.ts), as the executor runs them.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import * as vm from 'vm';
-import * as flashlm from '../../lib';
-import { TypeScriptSession, CompileResult } from '../../kernel/typescript/session';
-
-const CELL = 'cell.ts';
-
-/** A temp notebook folder with packages next to it: CommonJS with types, ESM-only with top-level await,
- * untyped, one referencing node types, and a decoy @types/node that must never leak into the session. */
-function makeNotebookDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashlm-ts-'));
-  const pkg = (name: string, files: Record<string, string>) => {
-    const d = path.join(dir, 'node_modules', name);
-    fs.mkdirSync(d, { recursive: true });
-    for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(d, f), text);
-  };
-  pkg('fakepkg', {
-    'package.json': JSON.stringify({ name: 'fakepkg', version: '1.0.0', main: 'index.js', types: 'index.d.ts' }),
-    'index.js': "exports.greet = (n) => 'hi ' + n; exports.VERSION = 3;",
-    'index.d.ts': '/// <reference types="node" />\nexport declare function greet(n: string): string;\n' +
-      'export declare const VERSION: number;\nexport interface Opts { loud: boolean }\nexport declare function buf(): Buffer;\n',
-  });
-  pkg('esmpkg', {
-    'package.json': JSON.stringify({
-      name: 'esmpkg', version: '1.0.0', type: 'module',
-      exports: { '.': { types: './index.d.ts', import: './index.js' } },
-    }),
-    'index.js': 'await Promise.resolve();\nexport default function hello(n) { return `hello ${n}`; }\nexport const answer = 42;\n',
-    'index.d.ts': 'export default function hello(n: string): string;\nexport declare const answer: number;\n',
-  });
-  pkg('untyped', { 'package.json': JSON.stringify({ name: 'untyped', main: 'index.js' }), 'index.js': 'module.exports = { v: 7 };' });
-  pkg('@types/node', {
-    'package.json': JSON.stringify({ name: '@types/node', version: '99.0.0', types: 'index.d.ts' }),
-    'index.d.ts': 'declare var BOGUS_LEAK_FROM_NOTEBOOK_DIR: number;\ndeclare var console: number;\n',
-  });
-  fs.writeFileSync(path.join(dir, 'local.js'), 'exports.localValue = 5;\n');
-  fs.writeFileSync(path.join(dir, 'local.d.ts'), 'export declare const localValue: number;\n');
-  return dir;
-}
-
-interface Runtime {
-  ctx: vm.Context;
-  checks: number;
-  interruptAfter: number; // checkInterrupt throws KeyboardInterrupt once `checks` reaches this
-  displays: unknown[];
-}
-
-function makeRuntime(cwd: string): Runtime {
-  // Node's own require (jest's would hide Node's error codes, which the ESM fallback relies on)
-  const nodeModule = process.getBuiltinModule('module') as typeof import('module');
-  const req = nodeModule.createRequire(path.join(cwd, 'notebook.js'));
-  // dynamic import outside jest's module system, through Node's own loader
-  const nativeImport = new vm.Script('(u) => import(u)', {
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  }).runInThisContext() as (u: string) => Promise<unknown>;
-  const rt: Runtime = { ctx: {}, checks: 0, interruptAfter: Infinity, displays: [] };
-  const kernel = {
-    checkInterrupt() {
-      rt.checks++;
-      if (rt.checks >= rt.interruptAfter) {
-        rt.interruptAfter = Infinity;
-        const e = new Error('interrupted');
-        e.name = 'KeyboardInterrupt';
-        throw e;
-      }
-    },
-    require: (s: string) => (s === 'flashlm' ? flashlm : req(s)),
-    import: (s: string) => nativeImport(resolveEsm(cwd, s)),
-  };
-  rt.ctx = vm.createContext({
-    console, setTimeout, flashlm, __flashlm_kernel__: kernel,
-    display: (v: unknown) => {
-      rt.displays.push(v);
-      return { id: 'd', update() {} };
-    },
-  });
-  return rt;
-}
-
-/** Enough of Node's ESM resolution for the test package: its `exports['.'].import`. */
-function resolveEsm(cwd: string, spec: string): string {
-  const dir = path.join(cwd, 'node_modules', spec);
-  const pj = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-  return 'file://' + path.join(dir, pj.exports['.'].import);
-}
-
-async function runCompiled(rt: Runtime, r: CompileResult): Promise<{ hasValue: boolean; value: unknown }> {
-  if (!r.ok) throw new Error('cell did not compile: ' + JSON.stringify(r.diagnostics));
-  const script = new vm.Script(r.js, {
-    filename: r.filename, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
-  return await script.runInContext(rt.ctx);
-}
+import { TypeScriptSession } from '../../kernel/typescript/session';
+import { CELL, makeNotebookDir, makeRuntime, Runtime, runCompiled } from './ts_notebook';
 
 describe('TypeScriptSession', () => {
   let cwd: string;
@@ -134,6 +43,9 @@ describe('TypeScriptSession', () => {
     expect(await value('a * b * c')).toBe(24);
     await run('b = 10'); // a `let` from an earlier cell is assignable
     expect(await value('b')).toBe(10);
+    await run('let later;'); // no type: `any` in later cells (its type evolved by assignment in its own cell)
+    await run('later = "set";');
+    expect(await value('later.length')).toBe(3);
   });
 
   test('re-running a cell that declares const works, and the newest declaration wins type-wise', async () => {
@@ -221,11 +133,22 @@ describe('TypeScriptSession', () => {
 
   test('interrupting a CPU loop, an async loop and a loop after an await keeps the session', async () => {
     await run('const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms)); let ticks = 0;');
-    for (const src of ['while (true) { ticks++; }', 'for (;;) await sleep(1);', 'await sleep(1);\nwhile (true) {}']) {
+    // the interrupt's first cell frame: the loop's check, or the await the check followed
+    const cases: [string, { line: number; column: number }][] = [
+      ['while (true) { ticks++; }', { line: 1, column: 1 }],
+      ['for (;;) await sleep(1);', { line: 1, column: 10 }],
+      ['await sleep(1);\nwhile (true) {}', { line: 2, column: 1 }],
+    ];
+    for (const [src, at] of cases) {
       rt.checks = 0;
       rt.interruptAfter = 50;
       const r = session.compileCell(src, { filename: CELL });
-      await expect(runCompiled(rt, r)).rejects.toMatchObject({ name: 'KeyboardInterrupt' });
+      const err = await runCompiled(rt, r).then(() => null, (e: Error) => e);
+      expect(err).toMatchObject({ name: 'KeyboardInterrupt' });
+      if (!r.ok) throw new Error('unreachable');
+      const mapped = [...(err?.stack ?? '').matchAll(/cell\.ts:(\d+):(\d+)/g)]
+        .map((m) => r.mapPosition(Number(m[1]), Number(m[2]))).filter((p) => p !== null); // null: kernel helpers
+      expect(mapped[0]).toEqual(at);
     }
     expect(await value('ticks')).toBe(49);
   });
@@ -341,85 +264,5 @@ describe('TypeScriptSession', () => {
     const failed = session.compileCell('const nope: number = "s";', { filename: CELL });
     session.commitCell(failed);
     expect(errors('nope')[0].message).toContain("Cannot find name 'nope'");
-  });
-});
-
-describe('TypeScriptSession assistance: complete, inspect, is_complete', () => {
-  let cwd: string;
-  let session: TypeScriptSession;
-  beforeAll(() => {
-    cwd = makeNotebookDir();
-    session = new TypeScriptSession({ cwd });
-    const r = session.compileCell('const myVar = { alpha: 1, beta: "x" };\n/** Doubles n. */\nfunction twice(n: number) { return 2 * n; }', { filename: CELL });
-    session.commitCell(r);
-  });
-  afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
-  const typed = (c: { metadata: object }) =>
-    (c.metadata as { _jupyter_types_experimental: { start: number; end: number; text: string; type: string; signature: string }[] })
-      ._jupyter_types_experimental;
-
-  test('flashlm. lists the namespace with types and signatures', () => {
-    const c = session.complete('flashlm.', 8);
-    expect(c).toMatchObject({ cursorStart: 8, cursorEnd: 8 });
-    expect(c.matches).toEqual(expect.arrayContaining(['Tensor', 'noGrad', 'ops', 'AdamW']));
-    const byName = new Map(typed(c).map((t) => [t.text, t]));
-    expect(byName.get('Tensor')).toMatchObject({ start: 8, end: 8, type: 'class', signature: 'class Tensor' });
-    expect(byName.get('noGrad')).toMatchObject({ type: 'function', signature: 'noGrad<T>(fn: () => T): T' });
-    expect(byName.get('ops')?.type).toBe('module');
-    // in a type position, type-only exports are offered too
-    expect(typed(session.complete('let d: flashlm.DT', 17))[0]).toMatchObject({ text: 'DType', type: 'class', start: 15 });
-  });
-
-  test('the identifier prefix is what gets replaced', () => {
-    expect(session.complete('flashlm.Te', 10)).toMatchObject({ matches: ['Tensor'], cursorStart: 8, cursorEnd: 10 });
-    // cursor in the middle of a word: the prefix before it
-    expect(session.complete('flashlm.Tensxyz', 12)).toMatchObject({ matches: ['Tensor'], cursorStart: 8, cursorEnd: 12 });
-    expect(session.complete('x = Math.fl', 11)).toMatchObject({ matches: ['floor'], cursorStart: 9, cursorEnd: 11 });
-  });
-
-  test('members of earlier cells\' variables, names in scope, and imports complete', () => {
-    const m = session.complete('myVar.', 6);
-    expect(m.matches).toEqual(['alpha', 'beta']);
-    expect(typed(m)[1]).toMatchObject({ type: 'instance', signature: 'beta: string' });
-    expect(session.complete('myV', 3).matches).toEqual(['myVar']);
-    expect(typed(session.complete('twi', 3))[0]).toMatchObject({ text: 'twice', type: 'function', signature: 'twice(n: number): number' });
-    const named = session.complete('import { gr } from "fakepkg";', 11);
-    expect(named).toMatchObject({ matches: ['greet'], cursorStart: 9, cursorEnd: 11 });
-    expect(typed(named)[0].type).toBe('function');
-    expect(session.complete('import x from "fak', 18)).toMatchObject({ matches: ['fakepkg'], cursorStart: 15, cursorEnd: 18 });
-    expect(session.complete('const arr = [1, 2];\narr.fil', 27).matches).toContain('filter');
-  });
-
-  test('inspect gives the signature and TSDoc, as text and markdown', () => {
-    const r = session.inspect('flashlm.noGrad', 14, 0);
-    expect(r.found).toBe(true);
-    expect(r.data['text/plain']).toContain('function noGrad<T>(fn: () => T): T');
-    expect(r.data['text/plain']).toContain('Runs fn without recording gradients');
-    expect(r.data['text/markdown']).toContain('```typescript\nfunction noGrad<T>(fn: () => T): T\n```');
-    expect(r.data['text/markdown']).toContain('*@example*');
-    expect(session.inspect('flashlm.noGrad', 10, 1).data['text/plain']).toMatch(/Defined in .*autograd/);
-    expect(session.inspect('twice', 5, 0).data['text/plain']).toContain('Doubles n.');
-    // inside a call's parentheses: the callee's signature
-    expect(session.inspect('Math.max(1, ', 12, 0).data['text/plain']).toContain('max(...values: number[]): number');
-    expect(session.inspect('   ', 1, 0)).toEqual({ found: false, data: {} });
-  });
-
-  test('is_complete: complete, incomplete with indent, invalid', () => {
-    expect(session.isComplete('1 + 1')).toEqual({ status: 'complete' });
-    expect(session.isComplete('')).toEqual({ status: 'complete' });
-    expect(session.isComplete('function f() {')).toEqual({ status: 'incomplete', indent: '    ' });
-    expect(session.isComplete('function f() {\n  if (x) {')).toEqual({ status: 'incomplete', indent: '      ' });
-    expect(session.isComplete('const x =')).toEqual({ status: 'incomplete', indent: '' });
-    expect(session.isComplete('1 +')).toMatchObject({ status: 'incomplete' });
-    expect(session.isComplete('foo(1,\n  2,')).toEqual({ status: 'incomplete', indent: '  ' });
-    expect(session.isComplete('const s = `a ${b}')).toMatchObject({ status: 'incomplete' });
-    expect(session.isComplete('const s = `a ${')).toMatchObject({ status: 'incomplete' });
-    expect(session.isComplete('/* note')).toMatchObject({ status: 'incomplete' });
-    expect(session.isComplete('for (;;)')).toEqual({ status: 'incomplete', indent: '    ' });
-    expect(session.isComplete('}')).toEqual({ status: 'invalid' });
-    expect(session.isComplete('let 1x = 2')).toEqual({ status: 'invalid' });
-    expect(session.isComplete('"abc')).toEqual({ status: 'invalid' });
-    expect(session.isComplete('let a = 1 let b = 2 {')).toEqual({ status: 'invalid' });
-    expect(session.isComplete('const t = `x${`y${1}`}`')).toEqual({ status: 'complete' });
   });
 });
