@@ -9,6 +9,7 @@ import { expectThrows, withIsa } from './util';
 
 const INFO = native.info();
 const ISAS = INFO.availableIsas as IsaName[];
+const METHODS = ['auto', 'ternary', 'gemm'] as const;
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -159,7 +160,7 @@ describe('every ISA equals the scalar reference exactly (int32 and rescaled f32)
 // |err| <= RTOL·Σ_k |x̂_ik·ŵ_jk| with RTOL ~ K·2^-24 at worst; 2e-6·K covers K up to 1000 with margin,
 // and a wrong code or index changes the result by ≥ one full term.
 describe('rescaled outputs agree with f32 GEMM on dequantized weights', () => {
-  test.each([[33, 40, 96], [17, 1031, 33], [64, 96, 1000]])('m=%i n=%i k=%i', (m, n, k) => {
+  test.each([[1, 7, 33], [33, 40, 96], [17, 1031, 33], [64, 96, 1000], [130, 70, 17]])('m=%i n=%i k=%i', (m, n, k) => {
     const codes = randomCodes(n * k, 11), x = randomActs(m, k, 12), p = pack(codes, n, k);
     const xs = randomF32(m, 13, 0.001, 0.1), ws = randomF32(n, 14, 0.01, 1), alpha = 0.8;
     const xd = new Float32Array(m * k);
@@ -181,55 +182,45 @@ describe('rescaled outputs agree with f32 GEMM on dequantized weights', () => {
         const ref = new Float32Array(m * n), y = new Float32Array(m * n), yf = new Float32Array(m * n);
         native.gemm(false, true, 1, m, n, k, xd, 0, wd, 0, ref, 0);
         native.i8TernaryLinear(x, xs, m, p, n, k, ws, alpha, y);
-        native.f32TernaryLinear(xd, m, p, n, k, ws, yf);
-        for (let i = 0; i < m * n; i++) {
+        for (let i = 0; i < m * n; i++)
           if (!(Math.abs(y[i] - ref[i]) <= tol[i])) throw new Error(`${isa} i8 [${i}]: ${y[i]} vs ${ref[i]}`);
-          if (!(Math.abs(yf[i] * alpha - ref[i]) <= tol[i])) throw new Error(`${isa} f32 [${i}]: ${yf[i]} vs ${ref[i]}`);
+        for (const method of METHODS) {
+          yf.fill(NaN);
+          native.f32TernaryLinear(xd, m, p, n, k, ws, yf, method);
+          for (let i = 0; i < m * n; i++)
+            if (!(Math.abs(yf[i] * alpha - ref[i]) <= tol[i])) throw new Error(`${isa} f32 ${method} [${i}]: ${yf[i]} vs ${ref[i]}`);
         }
       });
     }
   });
 
-  test.each([[1, 7, 33], [33, 40, 96], [257, 33, 192]])('ternaryLinearBackwardInput = gradOut·(W̃·s·α), m=%i n=%i k=%i', (m, n, k) => {
+  test.each([[1, 7, 33], [33, 40, 96], [257, 33, 192], [9, 70, 1000], [130, 33, 40]])('ternaryLinearBackwardInput = gradOut·(W̃·s·α), m=%i n=%i k=%i', (m, n, k) => {
     const codes = randomCodes(n * k, 21), p = pack(codes, n, k), g = randomF32(m * n, 22);
     for (const ws of [new Float32Array([0.3]), randomF32(n, 23, 0.01, 1)]) {
       const alpha = 1.5;
-      for (const isa of ISAS) {
+      const want = new Float64Array(m * k), tol = new Float64Array(m * k);
+      for (let i = 0; i < m; i++)
+        for (let c = 0; c < k; c++) {
+          let s = 0, mag = 0;
+          for (let j = 0; j < n; j++) {
+            const t = g[i * n + j] * codes[j * k + c] * ws[ws.length === 1 ? 0 : j] * alpha;
+            s += t;
+            mag += Math.abs(t);
+          }
+          want[i * k + c] = s;
+          tol[i * k + c] = 2e-6 * n * mag + 1e-30;
+        }
+      for (const [isa, method] of ISAS.flatMap((i) => METHODS.map((me) => [i, me] as const))) {
         withIsa(isa, 2, () => {
           const out = new Float32Array(m * k).fill(NaN);
-          native.ternaryLinearBackwardInput(g, m, p, n, k, ws, alpha, out);
-          for (let i = 0; i < m; i++)
-            for (let c = 0; c < k; c++) {
-              let s = 0, mag = 0;
-              for (let j = 0; j < n; j++) {
-                const t = g[i * n + j] * codes[j * k + c] * ws[ws.length === 1 ? 0 : j] * alpha;
-                s += t;
-                mag += Math.abs(t);
-              }
-              if (!(Math.abs(out[i * k + c] - s) <= 2e-6 * n * mag + 1e-30)) throw new Error(`${isa} (${i},${c}): ${out[i * k + c]} vs ${s}`);
-            }
+          native.ternaryLinearBackwardInput(g, m, p, n, k, ws, alpha, out, method);
+          for (let i = 0; i < m * k; i++)
+            if (!(Math.abs(out[i] - want[i]) <= tol[i])) throw new Error(`${isa} ${method} [${i}]: ${out[i]} vs ${want[i]}`);
         });
       }
     }
   });
 });
-
-// The contract in float32 arithmetic (Math.fround at each step), round half to even.
-function jsQuantize(x: Float32Array, m: number, k: number, eps: number): { q: Int8Array; s: Float32Array } {
-  const q = new Int8Array(m * k), s = new Float32Array(m);
-  for (let i = 0; i < m; i++) {
-    let amax = 0;
-    for (let j = 0; j < k; j++) amax = Math.max(amax, Math.abs(x[i * k + j]));
-    s[i] = Math.fround(Math.max(amax, Math.fround(eps)) / 127);
-    for (let j = 0; j < k; j++) {
-      const v = Math.fround(x[i * k + j] / s[i]);
-      let r = Math.round(v);
-      if (Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0) r -= 1; // Math.round rounds .5 up
-      q[i * k + j] = Math.min(127, Math.max(-128, r));
-    }
-  }
-  return { q, s };
-}
 
 describe('quantizeActivationsI8 (BL-B158 per-token absmax, spec §9)', () => {
   function quant(rows: number[][], eps = 1e-5): { q: number[][]; s: number[] } {
@@ -367,5 +358,7 @@ describe('bad arguments throw errors naming the function and argument', () => {
     expectThrows(() => native.ternaryLinearBackwardInput(g, m, p, n, k, ws, NaN, dx), 'RangeError', /ternaryLinearBackwardInput: alpha must be finite/);
     expectThrows(() => native.ternaryLinearBackwardInput(g.subarray(1), m, p, n, k, ws, 1, dx), 'RangeError', /ternaryLinearBackwardInput: gradOut must have/);
     expectThrows(() => native.ternaryLinearBackwardInput(g, m, p, n, k, ws, 1, dx.subarray(1)), 'RangeError', /ternaryLinearBackwardInput: out must have/);
+    expectThrows(() => native.ternaryLinearBackwardInput(g, m, p, n, k, ws, 1, dx, 'fast' as 'auto'), 'TypeError', /ternaryLinearBackwardInput: method must be 'auto', 'ternary' or 'gemm', got 'fast'/);
+    expectThrows(() => native.f32TernaryLinear(xf, m, p, n, k, ws, f32, 3 as unknown as 'auto'), 'TypeError', /f32TernaryLinear: method must be a string/);
   });
 });

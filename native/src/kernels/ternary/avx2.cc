@@ -85,7 +85,7 @@ void i8_block(const I8TernaryArgs& a, int64_t m0, int64_t m1, int64_t p0, int64_
 }  // namespace
 
 const TernaryKernels& ternary_kernels() {
-  static const TernaryKernels k{&i8_block, kMR};
+  static const TernaryKernels k{&i8_block, kMR, nullptr, nullptr};
   return k;
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <cstdint>
 #include <new>
 
 #include "cpu_features.h"
@@ -158,9 +159,60 @@ bool ternary_dequantize(const uint8_t* packed, int64_t n, int64_t k, const float
   return !stopped && !interrupt_requested();
 }
 
+namespace {
+
+// Rows × column-units work split for the ternary-aware f32 kernels (units: 32-column panels of N
+// for the forward, 32-wide chunks of K for the backward). Same rule as the int8 GEMM.
+template <typename Block>
+bool run_split(int64_t m, int64_t units, double macs, int64_t mr, Block block) {
+  const int t = threads_for(macs, kMinMacsPerThread);
+  const bool split_rows = m >= 4 * mr * t;
+  bool stopped = false;
+  parallel_run(t, [&](int tid, int nt) {
+    int64_t m0 = 0, m1 = m, u0 = 0, u1 = units;
+    if (split_rows) {
+      const int64_t tiles = (m + mr - 1) / mr;
+      m0 = std::min(m, tiles * tid / nt * mr), m1 = std::min(m, tiles * (tid + 1) / nt * mr);
+    } else {
+      u0 = units * tid / nt, u1 = units * (tid + 1) / nt;
+    }
+    for (int64_t i = m0; i < m1; i += kRowBlock) {
+      if (interrupt_requested()) {
+        stopped = true;
+        return;
+      }
+      if (u0 < u1) block(i, std::min(m1, i + kRowBlock), u0, u1);
+    }
+  });
+  return !stopped && !interrupt_requested();
+}
+
+// Which f32 path runs. kF32Auto picks per shape from single-thread measurements on Zen 5
+// (bench/ternary.ts; 2-thread timings on the shared machine were too noisy to decide by):
+// forward, the ternary-aware kernel matched or beat dequantize + f32 GEMM at every M (260 vs
+// 200-230 GFLOP/s from M = 256 on, 20× at M = 1); backward, it wins while the weights dominate the
+// traffic (M ≤ 64: 150 vs 25-125) and loses from M ≈ 128 (150 vs 165-210).
+constexpr int64_t kAwareMaxRowsFwd = INT64_MAX;
+constexpr int64_t kAwareMaxRowsBwd = 96;
+
+bool use_aware(const TernaryKernels* kr, int method, bool backward, int64_t m) {
+  if (kr == nullptr || kr->f32_fwd_block == nullptr) return false;
+  if (method == kF32Aware) return true;
+  if (method == kF32Gemm) return false;
+  return m <= (backward ? kAwareMaxRowsBwd : kAwareMaxRowsFwd);
+}
+
+}  // namespace
+
 bool f32_ternary_linear(const float* x, int64_t m, const uint8_t* packed, int64_t n, int64_t k, const float* wscale,
-                        bool scale_per_row, float* out) {
+                        bool scale_per_row, float* out, int method) {
   if (m == 0 || n == 0) return true;
+  const TernaryKernels* kr = kernels_for(active_isa());
+  if (use_aware(kr, method, false, m)) {
+    const F32TernaryArgs a{x, m, k, packed, n, wscale, scale_per_row, 1.0f, out};
+    return run_split(m, ternary_panels(n), static_cast<double>(m) * n * k, kr->mr,
+                     [&](int64_t i0, int64_t i1, int64_t u0, int64_t u1) { kr->f32_fwd_block(a, i0, i1, u0, u1); });
+  }
   float* w = t_weights.get(static_cast<size_t>(n * k));
   if (!ternary_dequantize(packed, n, k, wscale, scale_per_row, 1.0f, w)) return false;
   SgemmArgs g{false, true, 1, m, n, k, x, 0, k, w, 0, k, out, 0, n, 0.0f};
@@ -169,11 +221,17 @@ bool f32_ternary_linear(const float* x, int64_t m, const uint8_t* packed, int64_
 }
 
 bool ternary_linear_backward_input(const float* grad, int64_t m, const uint8_t* packed, int64_t n, int64_t k,
-                                   const float* wscale, bool scale_per_row, float alpha, float* out) {
+                                   const float* wscale, bool scale_per_row, float alpha, float* out, int method) {
   if (m == 0 || k == 0) return true;
+  const TernaryKernels* kr = kernels_for(active_isa());
+  if (use_aware(kr, method, true, m)) {
+    const F32TernaryArgs a{grad, m, k, packed, n, wscale, scale_per_row, alpha, out};
+    return run_split(m, (k + 31) / 32, static_cast<double>(m) * n * k, kr->mr,
+                     [&](int64_t i0, int64_t i1, int64_t u0, int64_t u1) { kr->f32_bwd_block(a, i0, i1, u0, u1); });
+  }
   float* w = t_weights.get(static_cast<size_t>(n * k));
   if (!ternary_dequantize(packed, n, k, wscale, scale_per_row, alpha, w)) return false;
-  // out (M×K) = grad (M×N) · W (N×K); N = 0 makes it zeros (sgemm's K = 0 case with beta 0).
+  // out (M×K) = grad (M×N) · W (N×K).
   SgemmArgs g{false, false, 1, m, k, n, grad, 0, n, w, 0, k, out, 0, k, 0.0f};
   sgemm(g);
   return !interrupt_requested();
