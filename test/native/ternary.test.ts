@@ -222,6 +222,23 @@ describe('rescaled outputs agree with f32 GEMM on dequantized weights', () => {
   });
 });
 
+// The contract in float32 arithmetic (Math.fround at each step), round half to even.
+function jsQuantize(x: Float32Array, m: number, k: number, eps: number): { q: Int8Array; s: Float32Array } {
+  const q = new Int8Array(m * k), s = new Float32Array(m);
+  for (let i = 0; i < m; i++) {
+    let amax = 0;
+    for (let j = 0; j < k; j++) amax = Math.max(amax, Math.abs(x[i * k + j]));
+    s[i] = Math.fround(Math.max(amax, Math.fround(eps)) / 127);
+    for (let j = 0; j < k; j++) {
+      const v = Math.fround(x[i * k + j] / s[i]);
+      let r = Math.round(v);
+      if (Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0) r -= 1; // Math.round rounds .5 up
+      q[i * k + j] = Math.min(127, Math.max(-128, r));
+    }
+  }
+  return { q, s };
+}
+
 describe('quantizeActivationsI8 (BL-B158 per-token absmax, spec §9)', () => {
   function quant(rows: number[][], eps = 1e-5): { q: number[][]; s: number[] } {
     const m = rows.length, k = rows[0].length;
