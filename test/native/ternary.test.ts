@@ -247,11 +247,12 @@ describe('quantizeActivationsI8 (BL-B158 per-token absmax, spec §9)', () => {
     return { q: rows.map((_, i) => Array.from(q.subarray(i * k, (i + 1) * k))), s: Array.from(s) };
   }
 
-  test('ties at .5 round to even; the absmax maps to ±127', () => {
-    // absmax 127 → scale exactly 1, so x/s = x.
-    const r = quant([[0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 126.5, -127]]);
+  test.each(ISAS)('ties at .5 round to even; the absmax maps to ±127 (%s, SIMD body and scalar tail)', (isa) => {
+    // absmax 127 → scale exactly 1, so x/s = x. 19 values: a 16-wide body plus a tail.
+    const row = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 126.5, -127, 3.5, 4.5, -3.5, -4.5, 0, 1, -1, 7.25, 0.5, 2.5, -2.5];
+    const r = withIsa(isa, 1, () => quant([row]));
     expect(r.s[0]).toBe(1);
-    expect(r.q[0]).toEqual([0, 2, 2, 0, -2, -2, 126, -127]);
+    expect(r.q[0]).toEqual([0, 2, 2, 0, -2, -2, 126, -127, 4, 4, -4, -4, 0, 1, -1, 7, 0, 2, -2]);
   });
 
   test('an all-zero row gets scale eps/127 and zero codes', () => {

@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "kernels/ternary/ternary.h"
@@ -204,10 +205,35 @@ void f32_bwd_block(const F32TernaryArgs& a, int64_t m0, int64_t m1, int64_t c0, 
   }
 }
 
+// BL-B158 activation quantization, 16 floats at a time; x / s is a true division (not a multiply by
+// 1/s) so the codes equal the reference's exactly.
+void quantize_rows(const float* x, int64_t m0, int64_t m1, int64_t k, float eps, int8_t* q, float* scale) {
+  for (int64_t i = m0; i < m1; ++i) {
+    const float* row = x + i * k;
+    int8_t* qr = q + i * k;
+    __m512 vmax = _mm512_setzero_ps();
+    int64_t j = 0;
+    for (; j + 16 <= k; j += 16) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(row + j)));
+    float amax = _mm512_reduce_max_ps(vmax);
+    for (; j < k; ++j) amax = std::max(amax, std::fabs(row[j]));
+    const float s = std::max(amax, eps) / 127.0f;
+    scale[i] = s;
+    const __m512 vs = _mm512_set1_ps(s), lo = _mm512_set1_ps(-128.0f), hi = _mm512_set1_ps(127.0f);
+    for (j = 0; j < k; j += 16) {
+      const int64_t cnt = std::min<int64_t>(16, k - j);
+      const __mmask16 mask = cnt == 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << cnt) - 1);
+      __m512 v = _mm512_div_ps(_mm512_maskz_loadu_ps(mask, row + j), vs);
+      v = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+      _mm_mask_storeu_epi8(qr + j, mask, _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(v)));
+    }
+  }
+}
+
 }  // namespace
 
 const TernaryKernels& ternary_kernels() {
-  static const TernaryKernels k{&i8_block, kMR, &f32_fwd_block, &f32_bwd_block};
+  static const TernaryKernels k{&i8_block, kMR, &f32_fwd_block, &f32_bwd_block, &quantize_rows};
   return k;
 }
 

@@ -60,6 +60,8 @@ int threads_for(double work, double min_per_thread) {
 }  // namespace
 
 bool quantize_activations_i8(const float* x, int64_t m, int64_t k, float eps, int8_t* q, float* scale) {
+  const TernaryKernels* kr = kernels_for(active_isa());
+  auto rows = kr != nullptr ? kr->quantize_rows : &quantize_activations_i8_rows;
   const int t = threads_for(static_cast<double>(m) * k, 1 << 16);
   bool stopped = false;
   parallel_run(t, [&](int tid, int nt) {
@@ -69,7 +71,7 @@ bool quantize_activations_i8(const float* x, int64_t m, int64_t k, float eps, in
         stopped = true;
         return;
       }
-      quantize_activations_i8_rows(x, i, std::min(r1, i + kRowBlock), k, eps, q, scale);
+      rows(x, i, std::min(r1, i + kRowBlock), k, eps, q, scale);
     }
   });
   return !stopped && !interrupt_requested();

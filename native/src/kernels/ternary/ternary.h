@@ -101,6 +101,9 @@ struct TernaryKernels {
   // backward: rows × 32-wide chunks of K.
   void (*f32_fwd_block)(const F32TernaryArgs& a, int64_t m0, int64_t m1, int64_t p0, int64_t p1);
   void (*f32_bwd_block)(const F32TernaryArgs& a, int64_t m0, int64_t m1, int64_t c0, int64_t c1);
+  // Same contract as quantize_activations_i8_rows (exact: max, division and round-half-even are
+  // correctly rounded in every ISA, so results equal the reference bit for bit).
+  void (*quantize_rows)(const float* x, int64_t m0, int64_t m1, int64_t k, float eps, int8_t* q, float* scale);
 };
 namespace avx2 {
 const TernaryKernels& ternary_kernels();
