@@ -176,7 +176,9 @@ Napi::Value i8_linear(const Napi::CallbackInfo& info) {
   require_disjoint(env, fn, "out", out, "packed", packed);
   require_disjoint(env, fn, "out", out, "wScale", ws);
   // colscale = wScale·α, formed once here (n floats) so every ISA multiplies the same numbers.
-  std::vector<float> colscale(static_cast<size_t>(per_row ? n : 1));
+  // Reused across calls (capacity only grows), so a training step does not allocate here.
+  static thread_local std::vector<float> colscale;
+  colscale.resize(static_cast<size_t>(per_row ? n : 1));
   for (size_t j = 0; j < colscale.size(); ++j) colscale[j] = ws.data[j] * static_cast<float>(alpha);
   I8TernaryArgs a{x.data, m, k, packed.data, n, nullptr, nullptr, out.data, xs.data, colscale.data(), per_row};
   i8_ternary_gemm(a);

@@ -3,6 +3,8 @@
 // once, and for each k-group s unpacks them in registers ((P >> 2s) & 3 per byte: the u8 codes of
 // 16 columns × 4 k) and runs one vpdpbusd per row and half against 4 broadcast int8 activations.
 // The +1 code offset is removed at the store with the row sum; the f32 rescale is fused there too.
+// GCC 12 flags the _mm512_undefined_* inside its own intrinsic headers as maybe-uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include <algorithm>

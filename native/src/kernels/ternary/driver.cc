@@ -48,8 +48,12 @@ const TernaryKernels* kernels_for(Isa isa) {
   return nullptr;  // scalar, neon: the reference
 }
 
-// Below this many multiply-adds per thread a second thread costs more than it saves.
+// Below this many multiply-adds per thread a second thread costs more than it saves (waking the
+// pool is ~5-10 us). The int8 kernel does ~250 GMAC/s even at M = 1, so it needs more work per
+// thread than the f32 kernels: at M = 1, K = 768, N = 2048 (1.5M MACs) 1 and 2 threads measured the
+// same (285 GOP/s), so that shape stays on one thread.
 constexpr double kMinMacsPerThread = 1 << 20;
+constexpr double kMinI8MacsPerThread = 1 << 21;
 // Rows per interrupt poll (and per cache block of activations).
 constexpr int64_t kRowBlock = 64;
 
@@ -92,7 +96,7 @@ bool i8_ternary_gemm(const I8TernaryArgs& args) {
   auto block = kr != nullptr ? kr->i8_block : &i8_ternary_block_ref;
   const int64_t mr = kr != nullptr ? kr->mr : 1;
   const int64_t panels = ternary_panels(a.n);
-  const int t = threads_for(static_cast<double>(a.m) * a.n * a.k, kMinMacsPerThread);
+  const int t = threads_for(static_cast<double>(a.m) * a.n * a.k, kMinI8MacsPerThread);
   // Enough rows: each thread takes a contiguous run of rows (all panels, which stay in cache);
   // few rows (decode): each thread takes a run of panels, so the weights are read once in total.
   const bool split_rows = a.m >= 4 * mr * t;
