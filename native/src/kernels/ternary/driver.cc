@@ -3,6 +3,7 @@
 // output into per-thread parts, polls the interrupt flag between row blocks, and runs the f32 paths
 // (dequantize into a per-thread buffer + the gemm family's sgemm). Baseline x86-64 code.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -67,18 +68,18 @@ bool quantize_activations_i8(const float* x, int64_t m, int64_t k, float eps, in
   const TernaryKernels* kr = kernels_for(active_isa());
   auto rows = kr != nullptr ? kr->quantize_rows : &quantize_activations_i8_rows;
   const int t = threads_for(static_cast<double>(m) * k, 1 << 16);
-  bool stopped = false;
+  std::atomic<bool> stopped{false};
   parallel_run(t, [&](int tid, int nt) {
     const int64_t r0 = m * tid / nt, r1 = m * (tid + 1) / nt;
     for (int64_t i = r0; i < r1; i += kRowBlock) {
       if (interrupt_requested()) {
-        stopped = true;
+        stopped.store(true, std::memory_order_relaxed);
         return;
       }
       rows(x, i, std::min(r1, i + kRowBlock), k, eps, q, scale);
     }
   });
-  return !stopped && !interrupt_requested();
+  return !stopped.load() && !interrupt_requested();
 }
 
 bool i8_ternary_gemm(const I8TernaryArgs& args) {
@@ -100,7 +101,7 @@ bool i8_ternary_gemm(const I8TernaryArgs& args) {
   // Enough rows: each thread takes a contiguous run of rows (all panels, which stay in cache);
   // few rows (decode): each thread takes a run of panels, so the weights are read once in total.
   const bool split_rows = a.m >= 4 * mr * t;
-  bool stopped = false;
+  std::atomic<bool> stopped{false};
   parallel_run(t, [&](int tid, int nt) {
     int64_t m0 = 0, m1 = a.m, p0 = 0, p1 = panels;
     if (split_rows) {
@@ -111,13 +112,13 @@ bool i8_ternary_gemm(const I8TernaryArgs& args) {
     }
     for (int64_t i = m0; i < m1; i += kRowBlock) {
       if (interrupt_requested()) {
-        stopped = true;
+        stopped.store(true, std::memory_order_relaxed);
         return;
       }
       if (p0 < p1) block(a, i, std::min(m1, i + kRowBlock), p0, p1);
     }
   });
-  return !stopped && !interrupt_requested();
+  return !stopped.load() && !interrupt_requested();
 }
 
 namespace {
@@ -151,18 +152,18 @@ bool ternary_dequantize(const uint8_t* packed, int64_t n, int64_t k, const float
     return true;
   }
   const int t = threads_for(static_cast<double>(n) * k, 1 << 18);
-  bool stopped = false;
+  std::atomic<bool> stopped{false};
   parallel_run(t, [&](int tid, int nt) {
     const int64_t r0 = n * tid / nt, r1 = n * (tid + 1) / nt;
     for (int64_t r = r0; r < r1; r += kRowBlock) {
       if (interrupt_requested()) {
-        stopped = true;
+        stopped.store(true, std::memory_order_relaxed);
         return;
       }
       dequantize_rows(packed, k, wscale, scale_per_row, mul, r, std::min(r1, r + kRowBlock), out);
     }
   });
-  return !stopped && !interrupt_requested();
+  return !stopped.load() && !interrupt_requested();
 }
 
 namespace {
@@ -173,7 +174,7 @@ template <typename Block>
 bool run_split(int64_t m, int64_t units, double macs, int64_t mr, Block block) {
   const int t = threads_for(macs, kMinMacsPerThread);
   const bool split_rows = m >= 4 * mr * t;
-  bool stopped = false;
+  std::atomic<bool> stopped{false};
   parallel_run(t, [&](int tid, int nt) {
     int64_t m0 = 0, m1 = m, u0 = 0, u1 = units;
     if (split_rows) {
@@ -184,13 +185,13 @@ bool run_split(int64_t m, int64_t units, double macs, int64_t mr, Block block) {
     }
     for (int64_t i = m0; i < m1; i += kRowBlock) {
       if (interrupt_requested()) {
-        stopped = true;
+        stopped.store(true, std::memory_order_relaxed);
         return;
       }
       if (u0 < u1) block(i, std::min(m1, i + kRowBlock), u0, u1);
     }
   });
-  return !stopped && !interrupt_requested();
+  return !stopped.load() && !interrupt_requested();
 }
 
 // Which f32 path runs. kF32Auto picks per shape from single-thread measurements on Zen 5
@@ -209,6 +210,79 @@ bool use_aware(const TernaryKernels* kr, int method, bool backward, int64_t m) {
 }
 
 }  // namespace
+
+namespace {
+
+// Panels [p0, p1) of the packed buffer: each 32-bit word gets the 16 codes of one row's k block
+// (k = 4s + t at bit 8t + 2s), padding stays code 1.
+void pack_panels(const int8_t* codes, int64_t n, int64_t k, int64_t p0, int64_t p1, uint8_t* out) {
+  const int64_t kb = ternary_kblocks(k);
+  std::memset(out + p0 * kb * kTernaryBlockBytes, 0x55, static_cast<size_t>((p1 - p0) * kb * kTernaryBlockBytes));
+  for (int64_t r = p0 * 32; r < std::min(n, p1 * 32); ++r) {
+    uint8_t* base = out + (r / 32) * kb * kTernaryBlockBytes + ((r % 32) / 16) * 64 + (r % 16) * 4;
+    const int8_t* row = codes + r * k;
+    const int64_t kfull = k / 16;
+    for (int64_t b = 0; b < kfull; ++b) {
+      // SWAR over 4 codes a word: bytes 0xFF/0x00/0x01 → 0/1/2 without carries between bytes, then
+      // byte t of the packed word = code[t] | code[4+t] << 2 | code[8+t] << 4 | code[12+t] << 6.
+      uint32_t q[4];
+      std::memcpy(q, row + b * 16, 16);
+      uint32_t word = 0;
+      for (int s = 0; s < 4; ++s) word |= (((q[s] & 0x7f7f7f7fu) + 0x01010101u) ^ (q[s] & 0x80808080u)) << (2 * s);
+      std::memcpy(base + b * kTernaryBlockBytes, &word, 4);
+    }
+    for (int64_t b = kfull; b < kb; ++b) {
+      uint32_t word = 0;
+      const int64_t c0 = b * 16;
+      for (int kk = 0; kk < 16; ++kk) {
+        const uint32_t code = c0 + kk < k ? static_cast<uint32_t>(row[c0 + kk] + 1) : 1u;
+        word |= code << (8 * (kk % 4) + 2 * (kk / 4));
+      }
+      std::memcpy(base + b * kTernaryBlockBytes, &word, 4);
+    }
+  }
+}
+
+void unpack_rows(const uint8_t* packed, int64_t k, int64_t r0, int64_t r1, int8_t* out) {
+  const int64_t kb = ternary_kblocks(k);
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* base = packed + (r / 32) * kb * kTernaryBlockBytes + ((r % 32) / 16) * 64 + (r % 16) * 4;
+    for (int64_t b = 0; b < kb; ++b) {
+      uint32_t word;
+      std::memcpy(&word, base + b * kTernaryBlockBytes, 4);
+      int8_t v[16];
+      for (int kk = 0; kk < 16; ++kk) v[kk] = static_cast<int8_t>(((word >> (8 * (kk % 4) + 2 * (kk / 4))) & 3) - 1);
+      std::memcpy(out + r * k + b * 16, v, static_cast<size_t>(std::min<int64_t>(16, k - b * 16)));
+    }
+  }
+}
+
+}  // namespace
+
+void ternary_pack(const int8_t* codes, int64_t n, int64_t k, uint8_t* out) {
+  if (active_isa() == Isa::scalar) {
+    ternary_pack_ref(codes, n, k, out);
+    return;
+  }
+  const int64_t panels = ternary_panels(n);
+  const int t = threads_for(static_cast<double>(n) * k, 1 << 18);
+  parallel_run(t, [&](int tid, int nt) {
+    const int64_t p0 = panels * tid / nt, p1 = panels * (tid + 1) / nt;
+    if (p0 < p1) pack_panels(codes, n, k, p0, p1, out);
+  });
+}
+
+void ternary_unpack(const uint8_t* packed, int64_t n, int64_t k, int8_t* out) {
+  if (active_isa() == Isa::scalar) {
+    ternary_unpack_ref(packed, n, k, out);
+    return;
+  }
+  const int t = threads_for(static_cast<double>(n) * k, 1 << 18);
+  parallel_run(t, [&](int tid, int nt) {
+    const int64_t r0 = n * tid / nt, r1 = n * (tid + 1) / nt;
+    if (r0 < r1) unpack_rows(packed, k, r0, r1, out);
+  });
+}
 
 bool f32_ternary_linear(const float* x, int64_t m, const uint8_t* packed, int64_t n, int64_t k, const float* wscale,
                         bool scale_per_row, float* out, int method) {

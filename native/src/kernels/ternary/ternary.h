@@ -113,6 +113,9 @@ const TernaryKernels& ternary_kernels();  // needs VNNI: the driver checks cpu_f
 }
 
 // ---- driver.cc: threaded, dispatched on active_isa(); return false if interrupted ----
+// Codes already checked to be in {-1,0,1}. The scalar ISA runs the reference.
+void ternary_pack(const int8_t* codes, int64_t n, int64_t k, uint8_t* out);
+void ternary_unpack(const uint8_t* packed, int64_t n, int64_t k, int8_t* out);
 bool quantize_activations_i8(const float* x, int64_t m, int64_t k, float eps, int8_t* q, float* scale);
 bool i8_ternary_gemm(const I8TernaryArgs& a);
 bool ternary_dequantize(const uint8_t* packed, int64_t n, int64_t k, const float* wscale, bool scale_per_row,
