@@ -62,6 +62,38 @@ int threads_for(double work, double min_per_thread) {
   return static_cast<int>(std::min<double>(thread_count(), std::max(1.0, work / min_per_thread)));
 }
 
+// Runs block(m0, m1, u0, u1) over rows [0, m) × column units [0, units) (32-column panels of N, or
+// 32-wide chunks of K). Work items come from a shared counter, so a thread the OS descheduled (the
+// machine is shared with JavaScript and other processes) does not leave the others waiting on its
+// fixed share; every output tile is computed by exactly one item with the same arithmetic, so
+// results do not depend on the thread count or the schedule. With enough rows, items are row
+// blocks over all units (the weights stay in cache); with few rows (decode), items are unit ranges
+// over all rows, so the weights are read once in total. Returns false if interrupted.
+template <typename Block>
+bool run_items(int64_t m, int64_t units, double macs, double min_macs_per_thread, int64_t mr, Block block) {
+  const int t = threads_for(macs, min_macs_per_thread);
+  const bool split_rows = t == 1 || m >= 4 * mr * t;
+  const int64_t rb = t == 1 ? kRowBlock : std::max<int64_t>(mr, std::min<int64_t>(kRowBlock, ((m + 4 * t - 1) / (4 * t) + mr - 1) / mr * mr));
+  const int64_t uc = split_rows ? units : std::max<int64_t>(1, (units + 4 * t - 1) / (4 * t));
+  const int64_t items = split_rows ? (m + rb - 1) / rb : (units + uc - 1) / uc;
+  std::atomic<int64_t> next{0};
+  std::atomic<bool> stopped{false};
+  parallel_run(t, [&](int, int) {
+    for (int64_t it; (it = next.fetch_add(1, std::memory_order_relaxed)) < items;) {
+      if (split_rows) {
+        if (interrupt_requested()) return stopped.store(true, std::memory_order_relaxed);
+        block(it * rb, std::min(m, (it + 1) * rb), 0, units);
+      } else {
+        for (int64_t i = 0; i < m; i += kRowBlock) {
+          if (interrupt_requested()) return stopped.store(true, std::memory_order_relaxed);
+          block(i, std::min(m, i + kRowBlock), it * uc, std::min(units, (it + 1) * uc));
+        }
+      }
+    }
+  });
+  return !stopped.load() && !interrupt_requested();
+}
+
 }  // namespace
 
 bool quantize_activations_i8(const float* x, int64_t m, int64_t k, float eps, int8_t* q, float* scale) {
@@ -96,29 +128,8 @@ bool i8_ternary_gemm(const I8TernaryArgs& args) {
   a.rowsum = rowsum;
   auto block = kr != nullptr ? kr->i8_block : &i8_ternary_block_ref;
   const int64_t mr = kr != nullptr ? kr->mr : 1;
-  const int64_t panels = ternary_panels(a.n);
-  const int t = threads_for(static_cast<double>(a.m) * a.n * a.k, kMinI8MacsPerThread);
-  // Enough rows: each thread takes a contiguous run of rows (all panels, which stay in cache);
-  // few rows (decode): each thread takes a run of panels, so the weights are read once in total.
-  const bool split_rows = a.m >= 4 * mr * t;
-  std::atomic<bool> stopped{false};
-  parallel_run(t, [&](int tid, int nt) {
-    int64_t m0 = 0, m1 = a.m, p0 = 0, p1 = panels;
-    if (split_rows) {
-      const int64_t tiles = (a.m + mr - 1) / mr;
-      m0 = std::min(a.m, tiles * tid / nt * mr), m1 = std::min(a.m, tiles * (tid + 1) / nt * mr);
-    } else {
-      p0 = panels * tid / nt, p1 = panels * (tid + 1) / nt;
-    }
-    for (int64_t i = m0; i < m1; i += kRowBlock) {
-      if (interrupt_requested()) {
-        stopped.store(true, std::memory_order_relaxed);
-        return;
-      }
-      if (p0 < p1) block(a, i, std::min(m1, i + kRowBlock), p0, p1);
-    }
-  });
-  return !stopped.load() && !interrupt_requested();
+  return run_items(a.m, ternary_panels(a.n), static_cast<double>(a.m) * a.n * a.k, kMinI8MacsPerThread, mr,
+                   [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) { block(a, m0, m1, p0, p1); });
 }
 
 namespace {
@@ -167,32 +178,6 @@ bool ternary_dequantize(const uint8_t* packed, int64_t n, int64_t k, const float
 }
 
 namespace {
-
-// Rows × column-units work split for the ternary-aware f32 kernels (units: 32-column panels of N
-// for the forward, 32-wide chunks of K for the backward). Same rule as the int8 GEMM.
-template <typename Block>
-bool run_split(int64_t m, int64_t units, double macs, int64_t mr, Block block) {
-  const int t = threads_for(macs, kMinMacsPerThread);
-  const bool split_rows = m >= 4 * mr * t;
-  std::atomic<bool> stopped{false};
-  parallel_run(t, [&](int tid, int nt) {
-    int64_t m0 = 0, m1 = m, u0 = 0, u1 = units;
-    if (split_rows) {
-      const int64_t tiles = (m + mr - 1) / mr;
-      m0 = std::min(m, tiles * tid / nt * mr), m1 = std::min(m, tiles * (tid + 1) / nt * mr);
-    } else {
-      u0 = units * tid / nt, u1 = units * (tid + 1) / nt;
-    }
-    for (int64_t i = m0; i < m1; i += kRowBlock) {
-      if (interrupt_requested()) {
-        stopped.store(true, std::memory_order_relaxed);
-        return;
-      }
-      if (u0 < u1) block(i, std::min(m1, i + kRowBlock), u0, u1);
-    }
-  });
-  return !stopped.load() && !interrupt_requested();
-}
 
 // Which f32 path runs. kF32Auto picks per shape from single-thread measurements on Zen 5
 // (bench/ternary.ts; 2-thread timings on the shared machine were too noisy to decide by):
@@ -290,7 +275,7 @@ bool f32_ternary_linear(const float* x, int64_t m, const uint8_t* packed, int64_
   const TernaryKernels* kr = kernels_for(active_isa());
   if (use_aware(kr, method, false, m)) {
     const F32TernaryArgs a{x, m, k, packed, n, wscale, scale_per_row, 1.0f, out};
-    return run_split(m, ternary_panels(n), static_cast<double>(m) * n * k, kr->mr,
+    return run_items(m, ternary_panels(n), static_cast<double>(m) * n * k, kMinMacsPerThread, kr->mr,
                      [&](int64_t i0, int64_t i1, int64_t u0, int64_t u1) { kr->f32_fwd_block(a, i0, i1, u0, u1); });
   }
   float* w = t_weights.get(static_cast<size_t>(n * k));
@@ -306,7 +291,7 @@ bool ternary_linear_backward_input(const float* grad, int64_t m, const uint8_t* 
   const TernaryKernels* kr = kernels_for(active_isa());
   if (use_aware(kr, method, true, m)) {
     const F32TernaryArgs a{grad, m, k, packed, n, wscale, scale_per_row, alpha, out};
-    return run_split(m, (k + 31) / 32, static_cast<double>(m) * n * k, kr->mr,
+    return run_items(m, (k + 31) / 32, static_cast<double>(m) * n * k, kMinMacsPerThread, kr->mr,
                      [&](int64_t i0, int64_t i1, int64_t u0, int64_t u1) { kr->f32_bwd_block(a, i0, i1, u0, u1); });
   }
   float* w = t_weights.get(static_cast<size_t>(n * k));
