@@ -38,7 +38,7 @@ struct Scratch {
   }
 };
 thread_local Scratch<int32_t> t_rowsum;
-thread_local Scratch<float> t_weights;
+thread_local Scratch<float> t_weights, t_grad;
 
 const TernaryKernels* kernels_for(Isa isa) {
 #if defined(FLASHLM_HAVE_X86)
@@ -179,13 +179,13 @@ bool ternary_dequantize(const uint8_t* packed, int64_t n, int64_t k, const float
 
 namespace {
 
-// Which f32 path runs. kF32Auto picks per shape from single-thread measurements on Zen 5
-// (bench/ternary.ts; 2-thread timings on the shared machine were too noisy to decide by):
-// forward, the ternary-aware kernel matched or beat dequantize + f32 GEMM at every M (260 vs
-// 200-230 GFLOP/s from M = 256 on, 20× at M = 1); backward, it wins while the weights dominate the
-// traffic (M ≤ 64: 150 vs 25-125) and loses from M ≈ 128 (150 vs 165-210).
+// Which f32 path runs. kF32Auto picks per shape from measurements on Zen 5 (bench/ternary.ts and
+// single-thread runs, as 2-thread timings on the shared machine were too noisy to decide by): with
+// AVX-512 the ternary-aware kernels matched or beat dequantize + f32 GEMM at every M measured,
+// forward and backward (~250 vs 175-200 GFLOP/s at M = 256, ~20× at M = 1, a tie at M = 4096),
+// so both limits are open; they are here to be lowered if another CPU says otherwise.
 constexpr int64_t kAwareMaxRowsFwd = INT64_MAX;
-constexpr int64_t kAwareMaxRowsBwd = 96;
+constexpr int64_t kAwareMaxRowsBwd = INT64_MAX;
 
 bool use_aware(const TernaryKernels* kr, int method, bool backward, int64_t m) {
   if (kr == nullptr || kr->f32_fwd_block == nullptr) return false;
@@ -290,7 +290,17 @@ bool ternary_linear_backward_input(const float* grad, int64_t m, const uint8_t* 
   if (m == 0 || k == 0) return true;
   const TernaryKernels* kr = kernels_for(active_isa());
   if (use_aware(kr, method, true, m)) {
-    const F32TernaryArgs a{grad, m, k, packed, n, wscale, scale_per_row, alpha, out};
+    F32TernaryArgs a{grad, m, k, packed, n, wscale, scale_per_row, alpha, out};
+    if (scale_per_row) {
+      // A per-row scale varies along the reduction (j), so fold it into the gradient once
+      // (g_ij·(s_j·α), M·N multiplies) and let the kernel decode plain ±1: rebuilding the decode
+      // table for every j measured ~40% slower.
+      float* gs = t_grad.get(static_cast<size_t>(m * n));
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) gs[i * n + j] = grad[i * n + j] * (wscale[j] * alpha);
+      static const float one = 1.0f;
+      a = F32TernaryArgs{gs, m, k, packed, n, &one, false, 1.0f, out};
+    }
     return run_items(m, (k + 31) / 32, static_cast<double>(m) * n * k, kMinMacsPerThread, kr->mr,
                      [&](int64_t i0, int64_t i1, int64_t u0, int64_t u1) { kr->f32_bwd_block(a, i0, i1, u0, u1); });
   }

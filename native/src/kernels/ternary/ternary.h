@@ -81,8 +81,8 @@ void i8_ternary_block_ref(const I8TernaryArgs& a, int64_t m0, int64_t m1, int64_
 
 // f32 × ternary, ternary-aware (codes decoded to ±1 in registers, never to a float matrix):
 //   forward:  out (M×N) = x (M×K)·W̃ᵀ, then ·wscale_j·mul at the store;
-//   backward: out (M×K) = x (M×N)·(W̃·wscale·mul), the scale folded into the decoded weights so the
-//             products equal those of GEMM on ternary_dequantize's output.
+//   backward: out (M×K) = x (M×N)·(W̃·wscale·mul) with a per-tensor wscale (scale_per_row false:
+//             the driver folds per-row scales into x first), folded into the decoded weights.
 struct F32TernaryArgs {
   const float* x;
   int64_t m, k;
