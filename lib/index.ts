@@ -15,3 +15,6 @@ export { AdamW, SGD, clipGradNorm, NonFiniteGradientError } from './train/optim'
 export { Generator } from './random';
 export type { GeneratorState } from './random';
 export { native } from './native';
+export { BitLinear } from './nn/bitlinear';
+export type { BitLinearOptions, BitLinearInit, InitSource } from './nn/bitlinear';
+export type { LayerQuantStats } from './nn/quant_stats';

@@ -68,6 +68,7 @@ export class AdamW {
       if (p.grad === null) return;
       native.adamwStep(p.f32(), p.grad.f32(), this.m[i].f32(), this.v[i].f32(), this.lr, this.betas[0], this.betas[1],
         this.eps, this.weightDecay, this.stepCount, gradScale);
+      p.markModified();
     });
   }
 
@@ -112,6 +113,7 @@ export class SGD {
       if (p.grad === null) return;
       native.sgdStep(p.f32(), p.grad.f32(), this.buffers[i]?.f32() ?? null, this.lr, this.momentum, this.dampening,
         this.weightDecay, this.nesterov, this.stepCount, gradScale);
+      p.markModified();
     });
   }
 

@@ -1,0 +1,253 @@
+// The ternary quantizers of spec S1 (weights: BL-T, BL-R, BL-M, BL-H, BL-B158; activations: 8-bit
+// per-token absmax and v6.1-C ternary) as plain functions over typed arrays. They are the oracle the
+// native kernels and the PyTorch twin are checked against, so every epsilon, tie and rounding rule is
+// spelled out here with its spec section. Autograd (the STE) lives in ternary_linear.ts.
+import { ShapeError } from '../errors';
+
+/** The weight quantizers of spec S1, by their spec names. */
+export type WeightQuantizer = 'BL-T' | 'BL-R' | 'BL-M' | 'BL-H' | 'BL-B158';
+export const WEIGHT_QUANTIZERS: readonly WeightQuantizer[] = ['BL-T', 'BL-R', 'BL-M', 'BL-H', 'BL-B158'];
+
+/**
+ * How an absmean scale guards against an all-zero tensor (S1): 'clamp' is s = max(mean|W|, eps)
+ * (v5, BL-R), 'add' is s = mean|W| + eps (v4, v6.1-C, and §9's BL-B158 with eps 1e-5).
+ */
+export type EpsForm = 'clamp' | 'add';
+
+export interface WeightQuantOptions {
+  epsForm?: EpsForm;
+  eps?: number;
+}
+
+/** Each quantizer's epsilon default, from the version that uses it (cited per line). */
+export function defaultEps(q: WeightQuantizer): { epsForm: EpsForm; eps: number } {
+  switch (q) {
+    case 'BL-T': return { epsForm: 'add', eps: 1e-8 }; // S1: v4 and v6.1-C (v5 uses clamp 1e-5: pass it)
+    case 'BL-R': return { epsForm: 'clamp', eps: 1e-5 }; // S1: s_r = max(mean_j|W_rj|, 1e-5)
+    case 'BL-B158': return { epsForm: 'add', eps: 1e-5 }; // §9: W/(mean|W| + ε), ε → 1e-5
+    default: return { epsForm: 'add', eps: 0 }; // BL-M, BL-H: thresholds, no scale, no epsilon
+  }
+}
+
+/** Quantized weights: W_eff[r, j] = codes[r·k + j] · scale[r or 0]. Shapes: W is (n = out, k = in). */
+export interface WeightQuant {
+  readonly quantizer: WeightQuantizer;
+  readonly n: number;
+  readonly k: number;
+  /** n·k codes in {-1, 0, 1}, row-major. */
+  readonly codes: Int8Array;
+  /** The dequantization multiplier: length 1 (per tensor) or n (BL-R, per row); 1 for BL-M / BL-H. */
+  readonly scale: Float32Array;
+  /** |W| above which a code is nonzero (length 1 or n); for absmean variants ≈ 0.5·divisor. */
+  readonly threshold: Float32Array;
+  /** BL-M only: the STE passes gradient where |W| < steClip (S1: 1.5α); otherwise undefined. */
+  readonly steClip?: number;
+}
+
+const f = Math.fround;
+
+/** Mean of |x[from..to)| accumulated in float64, rounded to f32 once (the most accurate f32 mean). */
+function meanAbs(x: Float32Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += Math.abs(x[i]);
+  return to > from ? f(s / (to - from)) : 0;
+}
+
+/**
+ * Round half to even, as torch.round and the native kernels do (2.5 → 2, −0.5 → −0, 1.5 → 2).
+ *
+ * @example roundHalfEven(2.5) // 2
+ */
+export function roundHalfEven(v: number): number {
+  const fl = Math.floor(v);
+  const d = v - fl;
+  if (d > 0.5) return fl + 1;
+  if (d < 0.5) return fl;
+  return fl % 2 === 0 ? fl : fl + 1;
+}
+
+/**
+ * clamp(round(W/s), −1, 1) for one row, with round half to even (S1). Half-even sends |W/s| = 0.5 to
+ * 0 and 1.5 to 2 (clamped to 1), so this is exactly "±1 where |W/s| > 0.5" — the C code's rule
+ * (§8.1 quantize_weights) agrees with torch.round on ties; only round-half-away would differ.
+ * W/s is one correctly rounded f32 division, as PyTorch's `w / s` on f32 tensors.
+ */
+function absmeanRow(w: Float32Array, from: number, to: number, s: number, codes: Int8Array): void {
+  for (let i = from; i < to; i++) {
+    const q = f(w[i] / s);
+    codes[i] = q > 0.5 ? 1 : q < -0.5 ? -1 : 0;
+  }
+}
+
+function checkWeight(w: Float32Array, n: number, k: number, fn: string): void {
+  if (!Number.isInteger(n) || !Number.isInteger(k) || n <= 0 || k <= 0) {
+    throw new ShapeError(`${fn}: n and k must be positive integers, got ${n} and ${k}`);
+  }
+  if (w.length !== n * k) throw new ShapeError(`${fn}: weight must hold n·k = ${n * k} values, got ${w.length}`);
+}
+
+/**
+ * Quantizes a latent weight W (n = out, k = in, row-major) with one of spec S1's quantizers.
+ *
+ * @example
+ * const q = quantizeWeights(w.f32(), 768, 256, 'BL-B158'); // q.codes, q.scale[0] = mean|W|
+ */
+export function quantizeWeights(
+  w: Float32Array, n: number, k: number, quantizer: WeightQuantizer, options: WeightQuantOptions = {},
+): WeightQuant {
+  checkWeight(w, n, k, `quantizeWeights(${quantizer})`);
+  if (!Number.isFinite(meanAbs(w, 0, n * k))) {
+    // A float64 sum of finite f32 values cannot overflow, so this means a NaN or ±Inf weight.
+    throw new RangeError(`quantizeWeights(${quantizer}): the weight holds NaN or Inf (first at index ${w.findIndex((v) => !Number.isFinite(v))})`);
+  }
+  const { epsForm, eps } = { ...defaultEps(quantizer), ...options };
+  const codes = new Int8Array(n * k);
+  const guard = (m: number): number => f(epsForm === 'add' ? f(m + eps) : Math.max(m, f(eps)));
+  switch (quantizer) {
+    case 'BL-T': { // S1: s = mean|W| + 1e-8 (v4, v6.1-C) or max(mean|W|, 1e-5) (v5); W_eff = Wq·s
+      const s = guard(meanAbs(w, 0, n * k));
+      absmeanRow(w, 0, n * k, s, codes);
+      return { quantizer, n, k, codes, scale: Float32Array.of(s), threshold: Float32Array.of(s / 2) };
+    }
+    case 'BL-R': { // S1: as BL-T with s_r = max(mean_j|W_rj|, 1e-5) per output row
+      const scale = new Float32Array(n), threshold = new Float32Array(n);
+      for (let r = 0; r < n; r++) {
+        const s = guard(meanAbs(w, r * k, (r + 1) * k));
+        absmeanRow(w, r * k, (r + 1) * k, s, codes);
+        scale[r] = s;
+        threshold[r] = s / 2;
+      }
+      return { quantizer, n, k, codes, scale, threshold };
+    }
+    case 'BL-B158': { // §9: W̃ = clamp(round(W/(mean|W| + ε))), output rescaled by mean|W| (no ε)
+      const m = meanAbs(w, 0, n * k);
+      const s = guard(m);
+      absmeanRow(w, 0, n * k, s, codes);
+      return { quantizer, n, k, codes, scale: Float32Array.of(m), threshold: Float32Array.of(s / 2) };
+    }
+    case 'BL-M': { // S1 (v6.1-PT): α = lower median of |W|; Wq = sign(W)·1[|W| > α], no scale
+      const alpha = lowerMedianAbs(w);
+      thresholdCodes(w, alpha, codes);
+      return { quantizer, n, k, codes, scale: Float32Array.of(1), threshold: Float32Array.of(alpha), steClip: f(1.5 * alpha) };
+    }
+    case 'BL-H': { // S1 (v3): Wq = sign(W)·1[|W| > mean|W|], no scale
+      const t = meanAbs(w, 0, n * k);
+      thresholdCodes(w, t, codes);
+      return { quantizer, n, k, codes, scale: Float32Array.of(1), threshold: Float32Array.of(t) };
+    }
+    default:
+      throw new TypeError(`quantizeWeights: quantizer must be one of ${WEIGHT_QUANTIZERS.join(', ')}, got ${String(quantizer)}`);
+  }
+}
+
+/** sign(W)·1[|W| > t]; −0 and values at the threshold give 0. */
+function thresholdCodes(w: Float32Array, t: number, codes: Int8Array): void {
+  for (let i = 0; i < w.length; i++) {
+    const v = w[i];
+    codes[i] = v > t ? 1 : v < -t ? -1 : 0;
+  }
+}
+
+/**
+ * The lower median of |x| (torch.median's convention: for an even count, the smaller of the two
+ * middle values), by quickselect in O(n) on a copy.
+ *
+ * @example lowerMedianAbs(Float32Array.of(-4, 1, 3, 2)) // 2
+ */
+export function lowerMedianAbs(x: Float32Array): number {
+  if (x.length === 0) throw new ShapeError('lowerMedianAbs: x is empty');
+  const a = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) a[i] = Math.abs(x[i]);
+  const target = (x.length - 1) >> 1;
+  let lo = 0, hi = a.length - 1;
+  while (lo < hi) {
+    // Median-of-three pivot; Hoare partition.
+    const mid = (lo + hi) >> 1;
+    const pivot = median3(a[lo], a[mid], a[hi]);
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i]; a[i] = a[j]; a[j] = t;
+        i++; j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return a[target];
+  }
+  return a[target];
+}
+
+function median3(a: number, b: number, c: number): number {
+  return a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+}
+
+/** 8-bit per-token activations (§9): x ≈ q[i, j]·scale[i]. */
+export interface ActivationsI8 {
+  readonly q: Int8Array;
+  readonly scale: Float32Array;
+}
+
+/** Activation epsilon for all-zero rows; §9 leaves it unspecified, ours follows BitNet's clamp(min=1e-5). */
+export const ACT_EPS = 1e-5;
+
+/**
+ * Per-token absmax int8 (§9): s_i = max(max_j|x_ij|, eps)/127 (f32), q = clamp(round(x/s_i), −128, 127)
+ * with round half to even — the exact arithmetic of native quantizeActivationsI8.
+ *
+ * @example const { q, scale } = quantizeActivationsI8(x.f32(), rows, k);
+ */
+export function quantizeActivationsI8(x: Float32Array, m: number, k: number, eps = ACT_EPS, out?: ActivationsI8): ActivationsI8 {
+  if (x.length !== m * k) throw new ShapeError(`quantizeActivationsI8: x must hold m·k = ${m * k} values, got ${x.length}`);
+  const q = out?.q ?? new Int8Array(m * k), scale = out?.scale ?? new Float32Array(m);
+  const e = f(eps);
+  for (let i = 0; i < m; i++) {
+    let mx = 0;
+    for (let j = i * k; j < (i + 1) * k; j++) mx = Math.max(mx, Math.abs(x[j]));
+    const s = f(Math.max(mx, e) / 127);
+    scale[i] = s;
+    for (let j = i * k; j < (i + 1) * k; j++) {
+      const r = roundHalfEven(f(x[j] / s));
+      q[j] = r > 127 ? 127 : r < -128 ? -128 : r;
+    }
+  }
+  return { q, scale };
+}
+
+/** v6.1-C ternary activations: x ≈ codes·scale with one per-tensor scale. */
+export interface ActivationsTernary {
+  readonly codes: Int8Array;
+  readonly scale: number;
+}
+
+/** The v6.1-C activation threshold factor (§8.1 requantize_f32: 0.6745·mean(abs(row))). */
+export const TERNARY_ACT_FACTOR = 0.6745;
+
+/**
+ * Ternary activations (S1, §8 steps 2 and 5): per row, +1 where x > t_r, −1 where x < −t_r, else 0,
+ * with t_r = 0.6745·mean_j|x_rj| (f32); the dequantization scale is mean|x| over all m·k entries.
+ *
+ * @example const { codes, scale } = quantizeActivationsTernary(n.f32(), rows, 192);
+ */
+export function quantizeActivationsTernary(x: Float32Array, m: number, k: number): ActivationsTernary {
+  if (x.length !== m * k) throw new ShapeError(`quantizeActivationsTernary: x must hold m·k = ${m * k} values, got ${x.length}`);
+  const codes = new Int8Array(m * k);
+  const factor = f(TERNARY_ACT_FACTOR);
+  for (let i = 0; i < m; i++) {
+    const t = f(factor * meanAbs(x, i * k, (i + 1) * k));
+    for (let j = i * k; j < (i + 1) * k; j++) codes[j] = x[j] > t ? 1 : x[j] < -t ? -1 : 0;
+  }
+  return { codes, scale: meanAbs(x, 0, m * k) };
+}
+
+/** W_eff = codes·scale as f32 (n, k): the dequantized weights the f32 paths and the tests use. */
+export function dequantizeWeights(q: WeightQuant, out: Float32Array = new Float32Array(q.n * q.k)): Float32Array {
+  const { n, k, codes, scale } = q;
+  for (let r = 0; r < n; r++) {
+    const s = scale.length === 1 ? scale[0] : scale[r];
+    for (let j = r * k; j < (r + 1) * k; j++) out[j] = codes[j] * s;
+  }
+  return out;
+}
