@@ -39,6 +39,7 @@
         "src/bind/scan.cc",
         "src/bind/optim.cc",
         "src/bind/rng.cc",
+        "src/bind/quant.cc",
         "src/kernels/gemm/ref.cc",
         "src/kernels/gemm/driver.cc",
         "src/kernels/elementwise/ref.cc",
@@ -51,6 +52,7 @@
         "src/kernels/scan/ref.cc",
         "src/kernels/optim/ref.cc",
         "src/kernels/rng/ref.cc",
+        "src/kernels/quant/ref.cc",
       ],
       "conditions": [
         ["target_arch=='x64' or target_arch=='ia32'", {

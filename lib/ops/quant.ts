@@ -3,6 +3,7 @@
 // native kernels and the PyTorch twin are checked against, so every epsilon, tie and rounding rule is
 // spelled out here with its spec section. Autograd (the STE) lives in ternary_linear.ts.
 import { ShapeError } from '../errors';
+import { native } from '../native';
 
 /** The weight quantizers of spec S1, by their spec names. */
 export type WeightQuantizer = 'BL-T' | 'BL-R' | 'BL-M' | 'BL-H' | 'BL-B158';
@@ -87,57 +88,117 @@ function checkWeight(w: Float32Array, n: number, k: number, fn: string): void {
 }
 
 /**
- * Quantizes a latent weight W (n = out, k = in, row-major) with one of spec S1's quantizers.
+ * The scalars of a quantization, from the per-row float64 sums of |W| (summed in row order, so the
+ * TypeScript oracle and the native passes agree bit for bit): the divisor(s) W is divided by, the
+ * dequantization scale(s), the code threshold(s), and the BL-M / BL-H thresholds.
+ */
+interface Plan {
+  kind: 'absmean' | 'threshold';
+  perRow: boolean;
+  div: Float32Array;
+  scale: Float32Array;
+  threshold: Float32Array;
+  steClip?: number;
+}
+
+function plan(
+  quantizer: WeightQuantizer, rowSums: Float64Array, n: number, k: number, options: WeightQuantOptions,
+  median: () => number,
+): Plan {
+  let total = 0;
+  for (let r = 0; r < n; r++) total += rowSums[r];
+  const mean = f(total / (n * k));
+  const { epsForm, eps } = { ...defaultEps(quantizer), ...options };
+  const guard = (m: number): number => f(epsForm === 'add' ? f(m + eps) : Math.max(m, f(eps)));
+  const one = (v: number) => Float32Array.of(v);
+  switch (quantizer) {
+    case 'BL-T': { // S1: s = mean|W| + 1e-8 (v4, v6.1-C) or max(mean|W|, 1e-5) (v5); W_eff = Wq·s
+      const s = guard(mean);
+      return { kind: 'absmean', perRow: false, div: one(s), scale: one(s), threshold: one(s / 2) };
+    }
+    case 'BL-R': { // S1: as BL-T with s_r = max(mean_j|W_rj|, 1e-5) per output row
+      const div = new Float32Array(n), threshold = new Float32Array(n);
+      for (let r = 0; r < n; r++) {
+        div[r] = guard(f(rowSums[r] / k));
+        threshold[r] = div[r] / 2;
+      }
+      return { kind: 'absmean', perRow: true, div, scale: div, threshold };
+    }
+    case 'BL-B158': { // §9: W̃ = clamp(round(W/(mean|W| + ε))), output rescaled by mean|W| (no ε)
+      const s = guard(mean);
+      return { kind: 'absmean', perRow: false, div: one(s), scale: one(mean), threshold: one(s / 2) };
+    }
+    case 'BL-M': { // S1 (v6.1-PT): α = lower median of |W|; Wq = sign(W)·1[|W| > α], no scale
+      const alpha = median();
+      return { kind: 'threshold', perRow: false, div: one(1), scale: one(1), threshold: one(alpha), steClip: f(1.5 * alpha) };
+    }
+    case 'BL-H': // S1 (v3): Wq = sign(W)·1[|W| > mean|W|], no scale
+      return { kind: 'threshold', perRow: false, div: one(1), scale: one(1), threshold: one(mean) };
+    default:
+      throw new TypeError(`quantizeWeights: quantizer must be one of ${WEIGHT_QUANTIZERS.join(', ')}, got ${String(quantizer)}`);
+  }
+}
+
+function checkFinite(rowSums: Float64Array, w: Float32Array, quantizer: WeightQuantizer, fn: string): void {
+  for (const v of rowSums) {
+    // A float64 sum of finite f32 values cannot overflow, so this means a NaN or ±Inf weight.
+    if (!Number.isFinite(v)) {
+      throw new RangeError(`${fn}(${quantizer}): the weight holds NaN or Inf (first at index ${w.findIndex((x) => !Number.isFinite(x))})`);
+    }
+  }
+}
+
+function result(quantizer: WeightQuantizer, n: number, k: number, codes: Int8Array, p: Plan): WeightQuant {
+  const q: WeightQuant = { quantizer, n, k, codes, scale: p.scale, threshold: p.threshold };
+  return p.steClip === undefined ? q : { ...q, steClip: p.steClip };
+}
+
+/**
+ * Quantizes a latent weight W (n = out, k = in, row-major) with one of spec S1's quantizers, on the
+ * native quant kernels; `deq`, when given, receives W_eff = codes·scale in the same pass.
  *
  * @example
  * const q = quantizeWeights(w.f32(), 768, 256, 'BL-B158'); // q.codes, q.scale[0] = mean|W|
  */
 export function quantizeWeights(
   w: Float32Array, n: number, k: number, quantizer: WeightQuantizer, options: WeightQuantOptions = {},
+  deq: Float32Array | null = null,
 ): WeightQuant {
   checkWeight(w, n, k, `quantizeWeights(${quantizer})`);
-  if (!Number.isFinite(meanAbs(w, 0, n * k))) {
-    // A float64 sum of finite f32 values cannot overflow, so this means a NaN or ±Inf weight.
-    throw new RangeError(`quantizeWeights(${quantizer}): the weight holds NaN or Inf (first at index ${w.findIndex((v) => !Number.isFinite(v))})`);
-  }
-  const { epsForm, eps } = { ...defaultEps(quantizer), ...options };
+  if (deq !== null && deq.length !== n * k) throw new ShapeError(`quantizeWeights: deq must hold n·k = ${n * k} values, got ${deq.length}`);
+  const rowSums = new Float64Array(n);
+  native.quantRowAbsSums(w, n, k, rowSums);
+  checkFinite(rowSums, w, quantizer, 'quantizeWeights');
+  const p = plan(quantizer, rowSums, n, k, options, () => native.quantLowerMedianAbs(w));
   const codes = new Int8Array(n * k);
-  const guard = (m: number): number => f(epsForm === 'add' ? f(m + eps) : Math.max(m, f(eps)));
-  switch (quantizer) {
-    case 'BL-T': { // S1: s = mean|W| + 1e-8 (v4, v6.1-C) or max(mean|W|, 1e-5) (v5); W_eff = Wq·s
-      const s = guard(meanAbs(w, 0, n * k));
-      absmeanRow(w, 0, n * k, s, codes);
-      return { quantizer, n, k, codes, scale: Float32Array.of(s), threshold: Float32Array.of(s / 2) };
-    }
-    case 'BL-R': { // S1: as BL-T with s_r = max(mean_j|W_rj|, 1e-5) per output row
-      const scale = new Float32Array(n), threshold = new Float32Array(n);
-      for (let r = 0; r < n; r++) {
-        const s = guard(meanAbs(w, r * k, (r + 1) * k));
-        absmeanRow(w, r * k, (r + 1) * k, s, codes);
-        scale[r] = s;
-        threshold[r] = s / 2;
-      }
-      return { quantizer, n, k, codes, scale, threshold };
-    }
-    case 'BL-B158': { // §9: W̃ = clamp(round(W/(mean|W| + ε))), output rescaled by mean|W| (no ε)
-      const m = meanAbs(w, 0, n * k);
-      const s = guard(m);
-      absmeanRow(w, 0, n * k, s, codes);
-      return { quantizer, n, k, codes, scale: Float32Array.of(m), threshold: Float32Array.of(s / 2) };
-    }
-    case 'BL-M': { // S1 (v6.1-PT): α = lower median of |W|; Wq = sign(W)·1[|W| > α], no scale
-      const alpha = lowerMedianAbs(w);
-      thresholdCodes(w, alpha, codes);
-      return { quantizer, n, k, codes, scale: Float32Array.of(1), threshold: Float32Array.of(alpha), steClip: f(1.5 * alpha) };
-    }
-    case 'BL-H': { // S1 (v3): Wq = sign(W)·1[|W| > mean|W|], no scale
-      const t = meanAbs(w, 0, n * k);
-      thresholdCodes(w, t, codes);
-      return { quantizer, n, k, codes, scale: Float32Array.of(1), threshold: Float32Array.of(t) };
-    }
-    default:
-      throw new TypeError(`quantizeWeights: quantizer must be one of ${WEIGHT_QUANTIZERS.join(', ')}, got ${String(quantizer)}`);
+  if (p.kind === 'absmean') native.quantAbsmeanCodes(w, n, k, p.div, p.scale, p.perRow, codes, deq);
+  else native.quantThresholdCodes(w, p.threshold[0], codes, deq);
+  return result(quantizer, n, k, codes, p);
+}
+
+/**
+ * The same quantization in plain TypeScript: the oracle the native passes are tested against
+ * (bit-identical codes and scales).
+ */
+export function quantizeWeightsRef(
+  w: Float32Array, n: number, k: number, quantizer: WeightQuantizer, options: WeightQuantOptions = {},
+): WeightQuant {
+  checkWeight(w, n, k, `quantizeWeightsRef(${quantizer})`);
+  const rowSums = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    let s = 0;
+    for (let j = r * k; j < (r + 1) * k; j++) s += Math.abs(w[j]);
+    rowSums[r] = s;
   }
+  checkFinite(rowSums, w, quantizer, 'quantizeWeightsRef');
+  const p = plan(quantizer, rowSums, n, k, options, () => lowerMedianAbs(w));
+  const codes = new Int8Array(n * k);
+  if (p.kind === 'absmean') {
+    for (let r = 0; r < n; r++) absmeanRow(w, r * k, (r + 1) * k, p.div[p.perRow ? r : 0], codes);
+  } else {
+    thresholdCodes(w, p.threshold[0], codes);
+  }
+  return result(quantizer, n, k, codes, p);
 }
 
 /** sign(W)·1[|W| > t]; −0 and values at the threshold give 0. */

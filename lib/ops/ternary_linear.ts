@@ -8,7 +8,7 @@ import { needsGrad, record } from '../tensor/autograd';
 import { keep, untracked } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
 import {
-  ACT_EPS, WeightQuant, WeightQuantizer, WeightQuantOptions, dequantizeWeights, quantizeActivationsI8,
+  ACT_EPS, WeightQuant, WeightQuantizer, WeightQuantOptions, quantizeActivationsI8,
   quantizeActivationsTernary, quantizeWeights,
 } from './quant';
 
@@ -33,9 +33,14 @@ export interface TernaryWeights {
 export function prepareTernaryWeights(weight: Tensor, quantizer: WeightQuantizer, options: WeightQuantOptions = {}): TernaryWeights {
   if (weight.ndim !== 2) throw new ShapeError(`prepareTernaryWeights: weight must be 2-D (out, in), got ${formatShape(weight.shape)}`);
   const [n, k] = weight.shape;
-  const quant = quantizeWeights(weight.f32(), n, k, quantizer, options);
   const dequantized = untracked(() => keep(Tensor.empty([n, k])));
-  dequantizeWeights(quant, dequantized.f32());
+  let quant: WeightQuant;
+  try {
+    quant = quantizeWeights(weight.f32(), n, k, quantizer, options, dequantized.f32());
+  } catch (e) {
+    dequantized.dispose();
+    throw e;
+  }
   return { quant, dequantized, dispose: () => dequantized.dispose() };
 }
 
@@ -83,11 +88,7 @@ export function ternaryLinear(x: Tensor, weight: Tensor, tw: TernaryWeights, opt
   if (options.activations === 'int8') {
     const qi = quantizeActivationsI8(x.f32(), R, k, options.actEps ?? ACT_EPS);
     xq = Tensor.empty(x.shape);
-    const xd = xq.f32();
-    for (let i = 0; i < R; i++) {
-      const s = qi.scale[i];
-      for (let j = i * k; j < (i + 1) * k; j++) xd[j] = qi.q[j] * s;
-    }
+    native.quantDequantizeRowsI8(qi.q, qi.scale, R, k, xq.f32());
   } else if (options.activations === 'ternary') {
     const qt = quantizeActivationsTernary(x.f32(), R, k);
     xq = Tensor.empty(x.shape);
@@ -114,7 +115,7 @@ export function ternaryLinear(x: Tensor, weight: Tensor, tw: TernaryWeights, opt
     if (needsGrad(weight)) {
       gw = Tensor.empty(weight.shape); // STE through Q_W: dW = α·gᵀ·Q_x(x)
       gemm(true, false, n, k, R, gs.f32(), xq.f32(), gw.f32());
-      if (quant.steClip !== undefined) applySteClip(gw.f32(), weight.f32(), quant.steClip);
+      if (quant.steClip !== undefined) native.quantSteClip(gw.f32(), weight.f32(), quant.steClip); // S1: BL-M
     }
     if (alpha !== null && needsGrad(alpha)) ga = Tensor.from([alphaGrad(g, y, a, () => unscaledOutput(xq, tw, R))], alpha.shape);
     if (gs !== g) gs.dispose();
@@ -122,24 +123,11 @@ export function ternaryLinear(x: Tensor, weight: Tensor, tw: TernaryWeights, opt
   }, name);
 }
 
-/** BL-M's clipped STE (S1): the gradient passes only where |W| < 1.5α. */
-function applySteClip(gw: Float32Array, w: Float32Array, clip: number): void {
-  for (let i = 0; i < gw.length; i++) if (!(Math.abs(w[i]) < clip)) gw[i] = 0;
-}
-
 /** dL/dα = Σ g ⊙ (y/α): y is linear in α; the scales are detached, so nothing else depends on it. */
 function alphaGrad(g: Tensor, y: Tensor, a: number, unscaled: () => Tensor): number {
-  const gd = g.f32();
-  if (a !== 0) {
-    const yd = y.f32();
-    let s = 0;
-    for (let i = 0; i < gd.length; i++) s += gd[i] * yd[i];
-    return s / a;
-  }
+  if (a !== 0) return native.quantDot(g.f32(), y.f32()) / a;
   const y0 = unscaled();
-  const yd = y0.f32();
-  let s = 0;
-  for (let i = 0; i < gd.length; i++) s += gd[i] * yd[i];
+  const s = native.quantDot(g.f32(), y0.f32());
   y0.dispose();
   return s;
 }
