@@ -33,12 +33,17 @@ void quant_absmean_codes(const float* w, int64_t n, int64_t k, const float* div,
     for (int64_t r = r0; r < r1; ++r) {
       const float d = per_row ? div[r] : div[0];
       const float s = per_row ? scale[r] : scale[0];
-      for (int64_t i = r * k; i < (r + 1) * k; ++i) {
-        // Half-even rounding sends exactly ±0.5 to 0 and ±1.5 to ±2 (clamped to ±1): the rule below.
-        const float q = w[i] / d;
-        const int8_t c = q > 0.5f ? 1 : (q < -0.5f ? -1 : 0);
-        codes[i] = c;
-        if (deq != nullptr) deq[i] = static_cast<float>(c) * s;
+      // Half-even rounding sends exactly ±0.5 to 0 and ±1.5 to ±2 (clamped to ±1): the rule below.
+      // Branch-free so the compiler vectorizes the (exact, IEEE) division.
+      const float* wr = w + r * k;
+      int8_t* cr = codes + r * k;
+      for (int64_t j = 0; j < k; ++j) {
+        const float q = wr[j] / d;
+        cr[j] = static_cast<int8_t>(static_cast<int>(q > 0.5f) - static_cast<int>(q < -0.5f));
+      }
+      if (deq != nullptr) {
+        float* dr = deq + r * k;
+        for (int64_t j = 0; j < k; ++j) dr[j] = static_cast<float>(cr[j]) * s;
       }
     }
   });
@@ -46,11 +51,9 @@ void quant_absmean_codes(const float* w, int64_t n, int64_t k, const float* div,
 
 void quant_threshold_codes(const float* w, int64_t len, float t, int8_t* codes, float* deq) {
   parallel_for(len, kBlock, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      const int8_t c = w[i] > t ? 1 : (w[i] < -t ? -1 : 0);
-      codes[i] = c;
-      if (deq != nullptr) deq[i] = static_cast<float>(c);
-    }
+    for (int64_t i = i0; i < i1; ++i) codes[i] = static_cast<int8_t>(static_cast<int>(w[i] > t) - static_cast<int>(w[i] < -t));
+    if (deq != nullptr)
+      for (int64_t i = i0; i < i1; ++i) deq[i] = static_cast<float>(codes[i]);
   });
 }
 
