@@ -63,77 +63,114 @@ function scaleInPlace(t: Float32Array, s: number): void {
   if (s !== 1) native.unaryForward('affine', t, t, s, 0);
 }
 
+/** Q_x(x) as int8 codes with one scale per row (int8: per token; ternary: the per-tensor scale repeated). */
+interface CodedActivations {
+  q: Tensor; // i8 (R, k)
+  scale: Tensor; // f32 (R)
+}
+
+function codeActivations(x: Tensor, R: number, k: number, mode: ActivationQuant, actEps: number): CodedActivations {
+  const q = Tensor.empty([R, k], 'i8'), scale = Tensor.empty([R]);
+  if (mode === 'int8') {
+    quantizeActivationsI8(x.f32(), R, k, actEps, { q: q.data as Int8Array, scale: scale.f32() });
+  } else {
+    const t = quantizeActivationsTernary(x.f32(), R, k);
+    (q.data as Int8Array).set(t.codes);
+    scale.f32().fill(t.scale);
+  }
+  return { q, scale };
+}
+
+/** (R, k) f32 = q·scale_i·factor: the dequantized activations the weight gradient multiplies. */
+function dequantizeActivations(c: CodedActivations, R: number, k: number, factor: number): Tensor {
+  let s = c.scale;
+  if (factor !== 1) {
+    s = Tensor.empty([R]);
+    native.unaryForward('affine', c.scale.f32(), s.f32(), factor, 0);
+  }
+  const out = Tensor.empty([R, k]);
+  native.quantDequantizeRowsI8(c.q.data as Int8Array, s.f32(), R, k, out.f32());
+  if (s !== c.scale) s.dispose();
+  return out;
+}
+
 /**
  * y (..., n) = Q_x(x)·W_effᵀ·α with STE gradients for x, the latent weight and α.
  * `x` is (..., k); `weight` is the latent (n, k) parameter that `tw` was prepared from.
+ * The backward is exact f32 (GEMMs on the dequantized operands).
  *
  * @example const y = ternaryLinear(x, layer.weight, tw, { activations: 'int8', alpha });
  */
 export function ternaryLinear(x: Tensor, weight: Tensor, tw: TernaryWeights, options: TernaryLinearOptions): Tensor {
   const name = options.name ?? 'ternaryLinear';
-  const { n, k, quant } = { n: tw.quant.n, k: tw.quant.k, quant: tw.quant };
+  const quant = tw.quant;
+  const { n, k } = quant;
   if (x.dtype !== 'f32') throw new DTypeError(`${name}: x must be f32, got ${x.dtype}`);
   if (x.ndim < 1 || x.shape[x.ndim - 1] !== k) {
     throw new ShapeError(`${name}: x must be (..., ${k}) (inFeatures = ${k}), got ${formatShape(x.shape)}`);
+  }
+  const mode = options.activations;
+  if (mode !== 'none' && mode !== 'int8' && mode !== 'ternary') {
+    throw new TypeError(`${name}: activations must be 'none', 'int8' or 'ternary', got ${String(mode)}`);
   }
   const alpha = options.alpha ?? null;
   if (alpha !== null && alpha.size !== 1) throw new ShapeError(`${name}: alpha must hold one value, got ${formatShape(alpha.shape)}`);
   const a = alpha === null ? 1 : alpha.f32()[0];
   const R = x.size / k;
-  const outShape = [...x.shape.slice(0, -1), n];
-  const y = Tensor.empty(outShape);
+  const y = Tensor.empty([...x.shape.slice(0, -1), n]);
+  const wEff = tw.dequantized.f32();
 
-  // xq: what the weight gradient multiplies (Q_x(x) dequantized); for 'none' it is x itself.
-  let xq: Tensor = x;
-  if (options.activations === 'int8') {
-    const qi = quantizeActivationsI8(x.f32(), R, k, options.actEps ?? ACT_EPS);
-    xq = Tensor.empty(x.shape);
-    native.quantDequantizeRowsI8(qi.q, qi.scale, R, k, xq.f32());
-  } else if (options.activations === 'ternary') {
-    const qt = quantizeActivationsTernary(x.f32(), R, k);
-    xq = Tensor.empty(x.shape);
-    const xd = xq.f32();
-    for (let j = 0; j < xd.length; j++) xd[j] = qt.codes[j] * qt.scale;
-  } else if (options.activations !== 'none') {
-    throw new TypeError(`${name}: activations must be 'none', 'int8' or 'ternary', got ${String(options.activations)}`);
+  // Forward. α is folded into the dequantized activations (one pass over R·k instead of R·n).
+  let coded: CodedActivations | null = null;
+  let xqAlpha: Tensor | null = null; // Q_x(x)·α, kept for the weight gradient
+  if (mode === 'none') {
+    gemm(false, true, R, n, k, x.f32(), wEff, y.f32()); // (R, k)·(n, k)ᵀ
+    scaleInPlace(y.f32(), a);
+  } else {
+    coded = codeActivations(x, R, k, mode, options.actEps ?? ACT_EPS);
+    xqAlpha = dequantizeActivations(coded, R, k, a);
+    gemm(false, true, R, n, k, xqAlpha.f32(), wEff, y.f32());
   }
-  gemm(false, true, R, n, k, xq.f32(), tw.dequantized.f32(), y.f32()); // (R, k)·(n, k)ᵀ
-  scaleInPlace(y.f32(), a);
 
   const inputs = alpha === null ? [x, weight] : [x, weight, alpha];
   return record(y, inputs, (g) => {
     let gx: Tensor | null = null, gw: Tensor | null = null, ga: Tensor | null = null;
-    let gs = g;
-    if (a !== 1 && (needsGrad(x) || needsGrad(weight))) {
-      gs = Tensor.empty(g.shape);
-      native.unaryForward('affine', g.f32(), gs.f32(), a, 0);
-    }
     if (needsGrad(x)) {
-      gx = Tensor.empty(x.shape); // STE through Q_x: dx = α·g·W_eff
-      gemm(false, false, R, k, n, gs.f32(), tw.dequantized.f32(), gx.f32());
+      gx = Tensor.empty(x.shape); // STE through Q_x: dx = g·(α·W_eff)
+      if (a === 1) {
+        gemm(false, false, R, k, n, g.f32(), wEff, gx.f32());
+      } else {
+        const wa = Tensor.empty([n, k]);
+        native.unaryForward('affine', wEff, wa.f32(), a, 0);
+        gemm(false, false, R, k, n, g.f32(), wa.f32(), gx.f32());
+        wa.dispose();
+      }
     }
     if (needsGrad(weight)) {
-      gw = Tensor.empty(weight.shape); // STE through Q_W: dW = α·gᵀ·Q_x(x)
-      gemm(true, false, n, k, R, gs.f32(), xq.f32(), gw.f32());
+      gw = Tensor.empty(weight.shape); // STE through Q_W: dW = gᵀ·(α·Q_x(x))
+      if (xqAlpha !== null) {
+        gemm(true, false, n, k, R, g.f32(), xqAlpha.f32(), gw.f32());
+      } else {
+        gemm(true, false, n, k, R, g.f32(), x.f32(), gw.f32());
+        scaleInPlace(gw.f32(), a);
+      }
       if (quant.steClip !== undefined) native.quantSteClip(gw.f32(), weight.f32(), quant.steClip); // S1: BL-M
     }
-    if (alpha !== null && needsGrad(alpha)) ga = Tensor.from([alphaGrad(g, y, a, () => unscaledOutput(xq, tw, R))], alpha.shape);
-    if (gs !== g) gs.dispose();
+    if (alpha !== null && needsGrad(alpha)) {
+      // dL/dα = Σ g ⊙ y/α: y is linear in α and the detached scales do not depend on it.
+      let s: number;
+      if (a !== 0) {
+        s = native.quantDot(g.f32(), y.f32()) / a;
+      } else {
+        const xq = coded !== null ? dequantizeActivations(coded, R, k, 1) : x;
+        const y0 = Tensor.empty([R, n]);
+        gemm(false, true, R, n, k, xq.f32(), wEff, y0.f32());
+        s = native.quantDot(g.f32(), y0.f32());
+        y0.dispose();
+        if (xq !== x) xq.dispose();
+      }
+      ga = Tensor.from([s], alpha.shape);
+    }
     return alpha === null ? [gx, gw] : [gx, gw, ga];
   }, name);
-}
-
-/** dL/dα = Σ g ⊙ (y/α): y is linear in α; the scales are detached, so nothing else depends on it. */
-function alphaGrad(g: Tensor, y: Tensor, a: number, unscaled: () => Tensor): number {
-  if (a !== 0) return native.quantDot(g.f32(), y.f32()) / a;
-  const y0 = unscaled();
-  const s = native.quantDot(g.f32(), y0.f32());
-  y0.dispose();
-  return s;
-}
-
-function unscaledOutput(xq: Tensor, tw: TernaryWeights, R: number): Tensor {
-  const y0 = Tensor.empty([R, tw.quant.n]);
-  gemm(false, true, R, tw.quant.n, tw.quant.k, xq.f32(), tw.dequantized.f32(), y0.f32());
-  return y0;
 }
