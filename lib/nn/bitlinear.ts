@@ -3,7 +3,7 @@
 // per weight.version (bumped by optimizer steps and loadStateDict), not on every forward.
 import { ShapeError, formatShape } from '../errors';
 import { WEIGHT_QUANTIZERS, WeightQuantizer, EpsForm, defaultEps } from '../ops/quant';
-import { ActivationQuant, TernaryWeights, prepareTernaryWeights, ternaryLinear } from '../ops/ternary_linear';
+import { ActivationQuant, BackwardMode, TernaryWeights, prepareTernaryWeights, ternaryLinear } from '../ops/ternary_linear';
 import { noGrad } from '../tensor/autograd';
 import { Tensor } from '../tensor/tensor';
 import { uniformInit, UniformSource } from './linear';
@@ -33,6 +33,8 @@ export interface BitLinearOptions {
   /** ε for all-zero rows of int8 activations (ours: 1e-5, as BitNet's clamp). */
   actEps?: number;
   init?: BitLinearInit;
+  /** 'exact' f32 gradients (default), or the opt-in reduced-precision 'int8-input-grad' (ternary_linear.ts). */
+  backward?: BackwardMode;
   generator: InitSource;
 }
 
@@ -52,6 +54,7 @@ export class BitLinear extends Module {
   readonly epsForm: EpsForm;
   readonly eps: number;
   readonly actEps: number;
+  readonly backward: BackwardMode;
   /** How many times the weights were quantized (tests check the once-per-step cache with it). */
   quantizeCount = 0;
   private cache: { version: number; weights: TernaryWeights } | null = null;
@@ -77,6 +80,10 @@ export class BitLinear extends Module {
     this.epsForm = options.epsForm ?? d.epsForm;
     this.eps = options.eps ?? d.eps;
     this.actEps = options.actEps ?? 1e-5;
+    this.backward = options.backward ?? 'exact';
+    if (this.backward !== 'exact' && this.backward !== 'int8-input-grad') {
+      throw new TypeError(`BitLinear: backward must be 'exact' or 'int8-input-grad', got ${String(this.backward)}`);
+    }
     if (this.epsForm !== 'add' && this.epsForm !== 'clamp') throw new TypeError(`BitLinear: epsForm must be 'add' or 'clamp', got ${String(this.epsForm)}`);
     if (!(this.eps >= 0) || !(this.actEps > 0)) throw new RangeError(`BitLinear: eps must be >= 0 and actEps > 0, got ${this.eps} and ${this.actEps}`);
     this.weight = this.registerParameter('weight', initWeight(options, outFeatures, inFeatures));
@@ -89,7 +96,7 @@ export class BitLinear extends Module {
       throw new ShapeError(`BitLinear: x must be (..., inFeatures = ${this.inFeatures}), got ${formatShape(x.shape)}`);
     }
     return ternaryLinear(x, this.weight, this.quantized(), {
-      activations: this.activations, alpha: this.alpha, actEps: this.actEps, name: 'BitLinear',
+      activations: this.activations, alpha: this.alpha, actEps: this.actEps, backward: this.backward, name: 'BitLinear',
     });
   }
 

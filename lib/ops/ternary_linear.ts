@@ -50,9 +50,17 @@ export interface TernaryLinearOptions {
   alpha?: Tensor | null;
   /** ε for all-zero activation rows in int8 mode: s_i = max(max|x_i|, ε)/127. */
   actEps?: number;
+  /**
+   * 'exact' (default): f32 gradients. 'int8-input-grad' (opt-in, reduced precision): the input
+   * gradient is computed from g quantized to 8 bits per row (absmax, as the activations), through
+   * the integer ternary kernel; the weight and α gradients stay exact.
+   */
+  backward?: BackwardMode;
   /** Names the caller in errors (default 'ternaryLinear'). */
   name?: string;
 }
+
+export type BackwardMode = 'exact' | 'int8-input-grad';
 
 /** C(M×N) = op(A)·op(B), f32 GEMM on the native engine. */
 function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, a: Float32Array, b: Float32Array, c: Float32Array): void {
@@ -110,6 +118,9 @@ export function ternaryLinear(x: Tensor, weight: Tensor, tw: TernaryWeights, opt
     throw new ShapeError(`${name}: x must be (..., ${k}) (inFeatures = ${k}), got ${formatShape(x.shape)}`);
   }
   const mode = options.activations;
+  if (options.backward !== undefined && options.backward !== 'exact' && options.backward !== 'int8-input-grad') {
+    throw new TypeError(`${name}: backward must be 'exact' or 'int8-input-grad', got ${String(options.backward)}`);
+  }
   if (mode !== 'none' && mode !== 'int8' && mode !== 'ternary') {
     throw new TypeError(`${name}: activations must be 'none', 'int8' or 'ternary', got ${String(mode)}`);
   }
@@ -135,7 +146,14 @@ export function ternaryLinear(x: Tensor, weight: Tensor, tw: TernaryWeights, opt
   const inputs = alpha === null ? [x, weight] : [x, weight, alpha];
   return record(y, inputs, (g) => {
     let gx: Tensor | null = null, gw: Tensor | null = null, ga: Tensor | null = null;
-    if (needsGrad(x)) {
+    if (needsGrad(x) && options.backward === 'int8-input-grad') {
+      // Opt-in: dx ≈ Q8(g)·(α·W_eff), with g quantized per row like the activations.
+      const cg = codeActivations(g, R, n, 'int8', ACT_EPS);
+      const gq = dequantizeActivations(cg, R, n, a);
+      gx = Tensor.empty(x.shape);
+      gemm(false, false, R, k, n, gq.f32(), wEff, gx.f32());
+      for (const t of [cg.q, cg.scale, gq]) t.dispose();
+    } else if (needsGrad(x)) {
       gx = Tensor.empty(x.shape); // STE through Q_x: dx = g·(α·W_eff)
       if (a === 1) {
         gemm(false, false, R, k, n, g.f32(), wEff, gx.f32());

@@ -132,6 +132,31 @@ describe('BitLinear forward and STE backward equal a plain reference', () => {
   });
 });
 
+describe("opt-in 'int8-input-grad' backward", () => {
+  test('dx = Q8(g)·α·W_eff (g per-row absmax int8); dW and dα stay exact', () => {
+    tidy(() => {
+      const [R, k, n] = [5, 11, 6];
+      const exact = make(k, n, { quantizer: 'BL-B158' });
+      const approx = make(k, n, { quantizer: 'BL-B158', backward: 'int8-input-grad' });
+      for (const l of [exact, approx]) l.alpha!.f32()[0] = 0.8;
+      const x1 = randomTensor([R, k], 5).requiresGrad_(), x2 = randomTensor([R, k], 5).requiresGrad_();
+      const g = randomTensor([R, n], 6);
+      exact.forward(x1).backward(g);
+      approx.forward(x2).backward(g);
+      expect(Array.from(approx.weight.grad!.f32())).toEqual(Array.from(exact.weight.grad!.f32()));
+      expect(approx.alpha!.grad!.f32()[0]).toBe(exact.alpha!.grad!.f32()[0]);
+      const { wq } = refWeights(approx.weight.f32(), n, k, 'BL-B158');
+      const gq = refActivations(g.f32(), R, n, 'int8');
+      const dx = new Array<number>(R * k).fill(0);
+      for (let r = 0; r < R; r++) for (let o = 0; o < n; o++) for (let j = 0; j < k; j++) dx[r * k + j] += 0.8 * gq[r * n + o] * wq[o * k + j];
+      expectClose(x2.grad!.f32(), dx);
+      // ... and it is close to, but not the same as, the exact gradient.
+      expectClose(x2.grad!.f32(), x1.grad!.f32(), 2e-2);
+      expect(Array.from(x2.grad!.f32())).not.toEqual(Array.from(x1.grad!.f32()));
+    });
+  });
+});
+
 describe('finite differences on the continuous inputs', () => {
   test.each(['BL-T', 'BL-R', 'BL-M', 'BL-H', 'BL-B158'] as WeightQuantizer[])('x through %s with f32 activations', (quantizer) => {
     const layer = make(9, 5, { quantizer, activations: 'none' });
@@ -250,6 +275,7 @@ describe('bad input', () => {
     expect(() => make(4, 3, { quantizer: 'BL-X' as WeightQuantizer })).toThrow(/BitLinear: quantizer must be one of BL-T, BL-R/);
     expect(() => make(4, 3, { activations: 'int4' as ActivationQuant })).toThrow(/BitLinear: activations must be/);
     expect(() => make(4, 3, { init: { std: -1 } })).toThrow(/BitLinear: init must be/);
+    expect(() => make(4, 3, { backward: 'bf16' as 'exact' })).toThrow(/BitLinear: backward must be/);
     layer.weight.f32()[2] = NaN;
     layer.weight.markModified();
     expect(() => layer.forward(Tensor.zeros([2, 4]))).toThrow(/NaN or Inf \(first at index 2\)/);
