@@ -16,6 +16,11 @@ export interface QuantNative {
   quantThresholdCodes(w: Float32Array, t: number, codes: Int8Array, deq: Float32Array | null): void;
   /** The lower median of |w| (torch.median's convention for an even count). */
   quantLowerMedianAbs(w: Float32Array): number;
+  /**
+   * v6.1-C ternary activations: per row t = fl32(0.6745)·fl32(Σ|x_row|/k), codes ±1 beyond ±t, else 0;
+   * rowSums[i] = Σ_j |x_ij| in float64 (for the per-tensor scale).
+   */
+  quantTernaryActivations(x: Float32Array, m: number, k: number, codes: Int8Array, rowSums: Float64Array): void;
   /** out[i·k + j] = q[i·k + j]·scale[i]. */
   quantDequantizeRowsI8(q: Int8Array, scale: Float32Array, m: number, k: number, out: Float32Array): void;
   /** grad[i] = 0 where !(|w[i]| < clip), in place (BL-M's clipped STE). */

@@ -47,13 +47,6 @@ export interface WeightQuant {
 
 const f = Math.fround;
 
-/** Mean of |x[from..to)| accumulated in float64, rounded to f32 once (the most accurate f32 mean). */
-function meanAbs(x: Float32Array, from: number, to: number): number {
-  let s = 0;
-  for (let i = from; i < to; i++) s += Math.abs(x[i]);
-  return to > from ? f(s / (to - from)) : 0;
-}
-
 /**
  * Round half to even, as torch.round and the native kernels do (2.5 → 2, −0.5 → −0, 1.5 → 2).
  *
@@ -289,18 +282,42 @@ export const TERNARY_ACT_FACTOR = 0.6745;
 /**
  * Ternary activations (S1, §8 steps 2 and 5): per row, +1 where x > t_r, −1 where x < −t_r, else 0,
  * with t_r = 0.6745·mean_j|x_rj| (f32); the dequantization scale is mean|x| over all m·k entries.
+ * Runs on the native quant kernels; quantizeActivationsTernaryRef is the TypeScript oracle.
  *
  * @example const { codes, scale } = quantizeActivationsTernary(n.f32(), rows, 192);
  */
-export function quantizeActivationsTernary(x: Float32Array, m: number, k: number): ActivationsTernary {
-  if (x.length !== m * k) throw new ShapeError(`quantizeActivationsTernary: x must hold m·k = ${m * k} values, got ${x.length}`);
-  const codes = new Int8Array(m * k);
+export function quantizeActivationsTernary(x: Float32Array, m: number, k: number, codes: Int8Array = new Int8Array(m * k)): ActivationsTernary {
+  checkActivations(x, m, k, codes, 'quantizeActivationsTernary');
+  const rowSums = new Float64Array(m);
+  native.quantTernaryActivations(x, m, k, codes, rowSums);
+  return { codes, scale: tensorMean(rowSums, m * k) };
+}
+
+export function quantizeActivationsTernaryRef(x: Float32Array, m: number, k: number): ActivationsTernary {
+  checkActivations(x, m, k, null, 'quantizeActivationsTernaryRef');
+  const codes = new Int8Array(m * k), rowSums = new Float64Array(m);
   const factor = f(TERNARY_ACT_FACTOR);
   for (let i = 0; i < m; i++) {
-    const t = f(factor * meanAbs(x, i * k, (i + 1) * k));
+    let s = 0;
+    for (let j = i * k; j < (i + 1) * k; j++) s += Math.abs(x[j]);
+    rowSums[i] = s;
+    const t = f(factor * f(s / k));
     for (let j = i * k; j < (i + 1) * k; j++) codes[j] = x[j] > t ? 1 : x[j] < -t ? -1 : 0;
   }
-  return { codes, scale: meanAbs(x, 0, m * k) };
+  return { codes, scale: tensorMean(rowSums, m * k) };
+}
+
+/** fl32(Σ rowSums / count), summing the float64 row sums in row order (native and oracle alike). */
+function tensorMean(rowSums: Float64Array, count: number): number {
+  let total = 0;
+  for (const v of rowSums) total += v;
+  return count > 0 ? f(total / count) : 0;
+}
+
+function checkActivations(x: Float32Array, m: number, k: number, codes: Int8Array | null, fn: string): void {
+  if (!Number.isInteger(m) || !Number.isInteger(k) || m < 0 || k <= 0) throw new ShapeError(`${fn}: m must be >= 0 and k > 0 integers, got ${m} and ${k}`);
+  if (x.length !== m * k) throw new ShapeError(`${fn}: x must hold m·k = ${m * k} values, got ${x.length}`);
+  if (codes !== null && codes.length !== m * k) throw new ShapeError(`${fn}: codes must hold m·k = ${m * k} values, got ${codes.length}`);
 }
 
 /** W_eff = codes·scale as f32 (n, k): the dequantized weights the f32 paths and the tests use. */

@@ -82,9 +82,7 @@ function codeActivations(x: Tensor, R: number, k: number, mode: ActivationQuant,
   if (mode === 'int8') {
     quantizeActivationsI8(x.f32(), R, k, actEps, { q: q.data as Int8Array, scale: scale.f32() });
   } else {
-    const t = quantizeActivationsTernary(x.f32(), R, k);
-    (q.data as Int8Array).set(t.codes);
-    scale.f32().fill(t.scale);
+    scale.f32().fill(quantizeActivationsTernary(x.f32(), R, k, q.data as Int8Array).scale);
   }
   return { q, scale };
 }

@@ -2,7 +2,7 @@
 // round half to even, all-zero rows and tensors, the lower median of an even count, huge and tiny
 // magnitudes, negative zero, and bad input.
 import { native } from '../../lib/native';
-import { WEIGHT_QUANTIZERS, quantizeWeightsRef } from '../../lib/ops/quant';
+import { WEIGHT_QUANTIZERS, quantizeWeightsRef, quantizeActivationsTernaryRef } from '../../lib/ops/quant';
 import { withIsa } from '../native/util';
 import {
   quantizeWeights as quantizeWeightsNative, quantizeActivationsI8, quantizeActivationsTernary, lowerMedianAbs, roundHalfEven,
@@ -178,6 +178,20 @@ describe('native quant passes equal the TypeScript oracle bit for bit', () => {
           expect(Array.from(got.threshold)).toEqual(Array.from(ref.threshold));
           expect(got.steClip).toBe(ref.steClip);
           expect(Array.from(deq)).toEqual(Array.from(dequantizeWeights(ref)));
+        });
+      }
+    }
+  });
+
+  test('ternary activations on odd shapes, 1 and 2 threads', () => {
+    for (const [m, k] of [[1, 1], [3, 7], [33, 17], [100, 192]] as const) {
+      const x = rand(m * k, m + 7 * k);
+      const ref = quantizeActivationsTernaryRef(x, m, k);
+      for (const threads of [1, 2]) {
+        withIsa(native.info().isa, threads, () => {
+          const got = quantizeActivationsTernary(x, m, k);
+          expect(Array.from(got.codes)).toEqual(Array.from(ref.codes));
+          expect(got.scale).toBe(ref.scale);
         });
       }
     }

@@ -91,6 +91,25 @@ Napi::Value lower_median_abs(const Napi::CallbackInfo& cb) {
   return Napi::Number::New(env, ref::quant_lower_median_abs(w.data, w.length, scratch.data()));
 }
 
+// quantTernaryActivations(x, m, k, codes Int8Array[m*k], rowSums Float64Array[m])
+Napi::Value ternary_activations(const Napi::CallbackInfo& cb) {
+  const char* fn = "quantTernaryActivations";
+  Napi::Env env = cb.Env();
+  auto x = array_arg<float>(cb, 0, fn, "x");
+  const int64_t m = int_arg(cb, 1, fn, "m"), k = int_arg(cb, 2, fn, "k", 1);
+  auto codes = array_arg<int8_t>(cb, 3, fn, "codes");
+  auto sums = array_arg<double>(cb, 4, fn, "rowSums");
+  const int64_t len = checked_mul(env, fn, {m, k});
+  require_length(env, fn, "x", x.length, len, "m*k");
+  require_length(env, fn, "codes", codes.length, len, "m*k");
+  require_length(env, fn, "rowSums", sums.length, m, "m");
+  require_disjoint(env, fn, "x", x, "codes", codes);
+  require_disjoint(env, fn, "x", x, "rowSums", sums);
+  require_disjoint(env, fn, "codes", codes, "rowSums", sums);
+  ref::quant_ternary_activations(x.data, m, k, codes.data, sums.data);
+  return env.Undefined();
+}
+
 // quantDequantizeRowsI8(q Int8Array[m*k], scale Float32Array[m], m, k, out Float32Array[m*k])
 Napi::Value dequantize_rows_i8(const Napi::CallbackInfo& cb) {
   const char* fn = "quantDequantizeRowsI8";
@@ -139,6 +158,7 @@ void register_quant(Napi::Env env, Napi::Object exports) {
   exports.Set("quantAbsmeanCodes", Napi::Function::New(env, absmean_codes, "quantAbsmeanCodes"));
   exports.Set("quantThresholdCodes", Napi::Function::New(env, threshold_codes, "quantThresholdCodes"));
   exports.Set("quantLowerMedianAbs", Napi::Function::New(env, lower_median_abs, "quantLowerMedianAbs"));
+  exports.Set("quantTernaryActivations", Napi::Function::New(env, ternary_activations, "quantTernaryActivations"));
   exports.Set("quantDequantizeRowsI8", Napi::Function::New(env, dequantize_rows_i8, "quantDequantizeRowsI8"));
   exports.Set("quantSteClip", Napi::Function::New(env, ste_clip, "quantSteClip"));
   exports.Set("quantDot", Napi::Function::New(env, dot, "quantDot"));

@@ -23,6 +23,11 @@ void quant_threshold_codes(const float* w, int64_t len, float t, int8_t* codes, 
 // The lower median of |w| (torch.median's convention), by nth_element on `scratch` (len floats).
 float quant_lower_median_abs(const float* w, int64_t len, float* scratch);
 
+// v6.1-C ternary activations (S1): per row t = fl32(fl32(0.6745)·fl32(Σ|x_row|/k)), codes = +1 where
+// x > t, −1 where x < −t, else 0; row_sums[i] = Σ_j |x_ij| in float64 (the caller forms the
+// per-tensor scale from them, in row order).
+void quant_ternary_activations(const float* x, int64_t m, int64_t k, int8_t* codes, double* row_sums);
+
 // out[i·k + j] = q[i·k + j]·scale[i] (m rows of k).
 void quant_dequantize_rows_i8(const int8_t* q, const float* scale, int64_t m, int64_t k, float* out);
 

@@ -64,6 +64,21 @@ float quant_lower_median_abs(const float* w, int64_t len, float* scratch) {
   return scratch[target];
 }
 
+void quant_ternary_activations(const float* x, int64_t m, int64_t k, int8_t* codes, double* row_sums) {
+  const float factor = 0.6745f;  // §8.1 requantize_f32
+  parallel_for(m, rows_per_chunk(k), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * k;
+      double s = 0;
+      for (int64_t j = 0; j < k; ++j) s += std::fabs(static_cast<double>(xr[j]));
+      row_sums[r] = s;
+      const float t = factor * static_cast<float>(s / static_cast<double>(k));
+      int8_t* cr = codes + r * k;
+      for (int64_t j = 0; j < k; ++j) cr[j] = static_cast<int8_t>(static_cast<int>(xr[j] > t) - static_cast<int>(xr[j] < -t));
+    }
+  });
+}
+
 void quant_dequantize_rows_i8(const int8_t* q, const float* scale, int64_t m, int64_t k, float* out) {
   parallel_for(m, rows_per_chunk(k), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
