@@ -249,13 +249,22 @@ export const ACT_EPS = 1e-5;
 
 /**
  * Per-token absmax int8 (§9): s_i = max(max_j|x_ij|, eps)/127 (f32), q = clamp(round(x/s_i), −128, 127)
- * with round half to even — the exact arithmetic of native quantizeActivationsI8.
+ * with round half to even. Runs on the native quant kernels; quantizeActivationsI8Ref is the oracle.
  *
  * @example const { q, scale } = quantizeActivationsI8(x.f32(), rows, k);
  */
 export function quantizeActivationsI8(x: Float32Array, m: number, k: number, eps = ACT_EPS, out?: ActivationsI8): ActivationsI8 {
-  if (x.length !== m * k) throw new ShapeError(`quantizeActivationsI8: x must hold m·k = ${m * k} values, got ${x.length}`);
   const q = out?.q ?? new Int8Array(m * k), scale = out?.scale ?? new Float32Array(m);
+  checkActivations(x, m, k, q, 'quantizeActivationsI8');
+  if (scale.length !== m) throw new ShapeError(`quantizeActivationsI8: scale must hold m = ${m} values, got ${scale.length}`);
+  native.quantAbsmaxI8(x, m, k, eps, q, scale);
+  return { q, scale };
+}
+
+/** The TypeScript oracle of quantizeActivationsI8 (bit-identical). */
+export function quantizeActivationsI8Ref(x: Float32Array, m: number, k: number, eps = ACT_EPS): ActivationsI8 {
+  checkActivations(x, m, k, null, 'quantizeActivationsI8Ref');
+  const q = new Int8Array(m * k), scale = new Float32Array(m);
   const e = f(eps);
   for (let i = 0; i < m; i++) {
     let mx = 0;

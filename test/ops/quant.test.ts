@@ -2,7 +2,7 @@
 // round half to even, all-zero rows and tensors, the lower median of an even count, huge and tiny
 // magnitudes, negative zero, and bad input.
 import { native } from '../../lib/native';
-import { WEIGHT_QUANTIZERS, quantizeWeightsRef, quantizeActivationsTernaryRef } from '../../lib/ops/quant';
+import { WEIGHT_QUANTIZERS, quantizeWeightsRef, quantizeActivationsTernaryRef, quantizeActivationsI8Ref } from '../../lib/ops/quant';
 import { withIsa } from '../native/util';
 import {
   quantizeWeights as quantizeWeightsNative, quantizeActivationsI8, quantizeActivationsTernary, lowerMedianAbs, roundHalfEven,
@@ -180,6 +180,25 @@ describe('native quant passes equal the TypeScript oracle bit for bit', () => {
           expect(Array.from(deq)).toEqual(Array.from(dequantizeWeights(ref)));
         });
       }
+    }
+  });
+
+  test('int8 activations on odd shapes (with ties and all-zero rows), 1 and 2 threads', () => {
+    for (const [m, k] of [[1, 1], [3, 7], [33, 17], [100, 192], [5, 1000]] as const) {
+      const x = rand(m * k, 3 * m + k);
+      if (k >= 7) {
+        x.subarray(0, 7).set([127, 0.5, 1.5, 2.5, -2.5, -0.5, 126.5]); // exact ties at s = 1
+        if (m > 2) x.subarray(k, 2 * k).fill(0);
+      }
+      const ref = quantizeActivationsI8Ref(x, m, k);
+      for (const threads of [1, 2]) {
+        withIsa(native.info().isa, threads, () => {
+          const got = quantizeActivationsI8(x, m, k);
+          expect(Array.from(got.q)).toEqual(Array.from(ref.q));
+          expect(Array.from(got.scale)).toEqual(Array.from(ref.scale));
+        });
+      }
+      if (k >= 7) expect(Array.from(ref.q.subarray(0, 7))).toEqual([127, 0, 2, 2, -2, 0, 126]);
     }
   });
 

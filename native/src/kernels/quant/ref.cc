@@ -64,6 +64,27 @@ float quant_lower_median_abs(const float* w, int64_t len, float* scratch) {
   return scratch[target];
 }
 
+void quant_absmax_i8(const float* x, int64_t m, int64_t k, float eps, int8_t* q, float* scale) {
+  // Adding and subtracting 1.5·2^23 rounds to the nearest integer, ties to even, for |v| < 2^22
+  // (here |v| <= 127·(1 + 2^-23)); unlike nearbyint it vectorizes on baseline SSE2.
+  const float magic = 12582912.0f;
+  parallel_for(m, rows_per_chunk(k), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * k;
+      float mx = 0.0f;
+      for (int64_t j = 0; j < k; ++j) mx = std::max(mx, std::fabs(xr[j]));
+      const float s = std::max(mx, eps) / 127.0f;
+      scale[r] = s;
+      int8_t* qr = q + r * k;
+      for (int64_t j = 0; j < k; ++j) {
+        float v = (xr[j] / s + magic) - magic;
+        v = v < -128.0f ? -128.0f : (v > 127.0f ? 127.0f : v);
+        qr[j] = static_cast<int8_t>(static_cast<int>(v));
+      }
+    }
+  });
+}
+
 void quant_ternary_activations(const float* x, int64_t m, int64_t k, int8_t* codes, double* row_sums) {
   const float factor = 0.6745f;  // §8.1 requantize_f32
   parallel_for(m, rows_per_chunk(k), [&](int64_t r0, int64_t r1) {
