@@ -11,6 +11,7 @@ import {
   ACT_EPS, WeightQuant, WeightQuantizer, WeightQuantOptions, quantizeActivationsI8,
   quantizeActivationsTernary, quantizeWeights,
 } from './quant';
+import { TernaryKernelApi, ternaryKernels } from './ternary_kernels';
 
 /** How BitLinear treats its input: f32 as is, 8-bit per-token absmax (§9), or v6.1-C ternary (S1). */
 export type ActivationQuant = 'none' | 'int8' | 'ternary';
@@ -20,6 +21,10 @@ export interface TernaryWeights {
   readonly quant: WeightQuant;
   /** W_eff = codes·scale as an f32 (n, k) tensor: the f32 forward and the input-gradient GEMM read it. */
   readonly dequantized: Tensor;
+  /** The codes packed for the native ternary kernels (null when they are not available). */
+  readonly packed: Uint8Array | null;
+  /** Codesᵀ (k, n) packed, built on first use (the opt-in int8 input gradient reads it). */
+  packedTransposed(): Uint8Array | null;
   /** Frees the tensors this holds (the layer calls it when the weight changes). */
   dispose(): void;
 }
@@ -41,7 +46,27 @@ export function prepareTernaryWeights(weight: Tensor, quantizer: WeightQuantizer
     dequantized.dispose();
     throw e;
   }
-  return { quant, dequantized, dispose: () => dequantized.dispose() };
+  const K = ternaryKernels();
+  const packed = K === null ? null : pack(K, quant.codes, n, k);
+  let packedT: Uint8Array | null = null;
+  return {
+    quant, dequantized, packed,
+    packedTransposed: () => {
+      if (packedT === null && K !== null) {
+        const t = new Int8Array(n * k);
+        for (let o = 0; o < n; o++) for (let j = 0; j < k; j++) t[j * n + o] = quant.codes[o * k + j];
+        packedT = pack(K, t, k, n);
+      }
+      return packedT;
+    },
+    dispose: () => dequantized.dispose(),
+  };
+}
+
+function pack(K: TernaryKernelApi, codes: Int8Array, n: number, k: number): Uint8Array {
+  const out = new Uint8Array(native.alloc(K.ternaryPackedBytes(n, k)));
+  K.ternaryPack(codes, n, k, out);
+  return out;
 }
 
 export interface TernaryLinearOptions {
@@ -69,6 +94,19 @@ function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
 
 function scaleInPlace(t: Float32Array, s: number): void {
   if (s !== 1) native.unaryForward('affine', t, t, s, 0);
+}
+
+/**
+ * Whether the exact input gradient uses the native f32 × ternary kernel instead of GEMM on W_eff
+ * (both exact f32; set from measurement in bench/ternary_layer.ts).
+ */
+let preferNativeBackwardInput = false;
+
+/** Chooses the exact input-gradient path (see preferNativeBackwardInput); returns the old setting. */
+export function setPreferNativeBackwardInput(on: boolean): boolean {
+  const before = preferNativeBackwardInput;
+  preferNativeBackwardInput = on;
+  return before;
 }
 
 /** Q_x(x) as int8 codes with one scale per row (int8: per token; ternary: the per-tensor scale repeated). */
@@ -129,31 +167,47 @@ export function ternaryLinear(x: Tensor, weight: Tensor, tw: TernaryWeights, opt
   const y = Tensor.empty([...x.shape.slice(0, -1), n]);
   const wEff = tw.dequantized.f32();
 
-  // Forward. α is folded into the dequantized activations (one pass over R·k instead of R·n).
+  // Forward: the packed integer kernels when built in, else GEMM on W_eff (α folded into the
+  // dequantized activations, one pass over R·k instead of R·n).
+  const K = tw.packed !== null ? ternaryKernels() : null;
   let coded: CodedActivations | null = null;
-  let xqAlpha: Tensor | null = null; // Q_x(x)·α, kept for the weight gradient
+  let xqAlpha: Tensor | null = null; // Q_x(x)·α for the weight gradient (built lazily with the kernels)
   if (mode === 'none') {
-    gemm(false, true, R, n, k, x.f32(), wEff, y.f32()); // (R, k)·(n, k)ᵀ
+    if (K !== null) K.f32TernaryLinear(x.f32(), R, tw.packed!, n, k, quant.scale, y.f32());
+    else gemm(false, true, R, n, k, x.f32(), wEff, y.f32()); // (R, k)·(n, k)ᵀ
     scaleInPlace(y.f32(), a);
   } else {
     coded = codeActivations(x, R, k, mode, options.actEps ?? ACT_EPS);
-    xqAlpha = dequantizeActivations(coded, R, k, a);
-    gemm(false, true, R, n, k, xqAlpha.f32(), wEff, y.f32());
+    if (K !== null) {
+      K.i8TernaryLinear(coded.q.data as Int8Array, coded.scale.f32(), R, tw.packed!, n, k, quant.scale, a, y.f32());
+    } else {
+      xqAlpha = dequantizeActivations(coded, R, k, a);
+      gemm(false, true, R, n, k, xqAlpha.f32(), wEff, y.f32());
+    }
   }
 
   const inputs = alpha === null ? [x, weight] : [x, weight, alpha];
   return record(y, inputs, (g) => {
     let gx: Tensor | null = null, gw: Tensor | null = null, ga: Tensor | null = null;
+    const packedT = options.backward === 'int8-input-grad' && K !== null && quant.scale.length === 1 ? tw.packedTransposed() : null;
     if (needsGrad(x) && options.backward === 'int8-input-grad') {
       // Opt-in: dx ≈ Q8(g)·(α·W_eff), with g quantized per row like the activations.
       const cg = codeActivations(g, R, n, 'int8', ACT_EPS);
-      const gq = dequantizeActivations(cg, R, n, a);
       gx = Tensor.empty(x.shape);
-      gemm(false, false, R, k, n, gq.f32(), wEff, gx.f32());
-      for (const t of [cg.q, cg.scale, gq]) t.dispose();
+      if (K !== null && packedT !== null) {
+        K.i8TernaryLinear(cg.q.data as Int8Array, cg.scale.f32(), R, packedT, k, n, quant.scale, a, gx.f32());
+      } else {
+        const gq = dequantizeActivations(cg, R, n, a);
+        gemm(false, false, R, k, n, gq.f32(), wEff, gx.f32());
+        gq.dispose();
+      }
+      cg.q.dispose();
+      cg.scale.dispose();
     } else if (needsGrad(x)) {
       gx = Tensor.empty(x.shape); // STE through Q_x: dx = g·(α·W_eff)
-      if (a === 1) {
+      if (K !== null && preferNativeBackwardInput) {
+        K.ternaryLinearBackwardInput(g.f32(), R, tw.packed!, n, k, quant.scale, a, gx.f32());
+      } else if (a === 1) {
         gemm(false, false, R, k, n, g.f32(), wEff, gx.f32());
       } else {
         const wa = Tensor.empty([n, k]);
@@ -164,7 +218,8 @@ export function ternaryLinear(x: Tensor, weight: Tensor, tw: TernaryWeights, opt
     }
     if (needsGrad(weight)) {
       gw = Tensor.empty(weight.shape); // STE through Q_W: dW = gᵀ·(α·Q_x(x))
-      if (xqAlpha !== null) {
+      if (coded !== null) {
+        if (xqAlpha === null) xqAlpha = dequantizeActivations(coded, R, k, a);
         gemm(true, false, n, k, R, g.f32(), xqAlpha.f32(), gw.f32());
       } else {
         gemm(true, false, n, k, R, g.f32(), x.f32(), gw.f32());

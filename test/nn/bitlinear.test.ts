@@ -5,7 +5,8 @@ import { BitLinear, BitLinearOptions } from '../../lib/nn/bitlinear';
 import { Linear } from '../../lib/nn/linear';
 import { Module } from '../../lib/nn/module';
 import { WeightQuantizer } from '../../lib/ops/quant';
-import { ActivationQuant } from '../../lib/ops/ternary_linear';
+import { ActivationQuant, setPreferNativeBackwardInput } from '../../lib/ops/ternary_linear';
+import { setTernaryKernelsEnabled } from '../../lib/ops/ternary_kernels';
 import { Generator } from '../../lib/random';
 import { AdamW, SGD } from '../../lib/train/optim';
 import { Tensor } from '../../lib/tensor/tensor';
@@ -80,8 +81,17 @@ const CASES: Array<[WeightQuantizer, ActivationQuant]> = [
   ['BL-B158', 'int8'], ['BL-B158', 'none'], ['BL-R', 'int8'],
 ];
 
-describe('BitLinear forward and STE backward equal a plain reference', () => {
-  test.each(CASES)('%s with %s activations', (quantizer, activations) => {
+describe.each([['native ternary kernels', true], ['GEMM fallback', false]] as const)('BitLinear forward and STE backward equal a plain reference (%s)', (_label, useKernels) => {
+  let before = true;
+  beforeAll(() => {
+    before = setTernaryKernelsEnabled(useKernels);
+  });
+  afterAll(() => {
+    setTernaryKernelsEnabled(before);
+  });
+
+  test.each(CASES.flatMap(([q, act]) => [[q, act, 'exact'], [q, act, 'native-dx']] as Array<[WeightQuantizer, ActivationQuant, string]>))('%s with %s activations (%s input gradient)', (quantizer, activations, dxPath) => {
+    const prevDx = setPreferNativeBackwardInput(dxPath === 'native-dx');
     tidy(() => {
       const [B, T, k, n] = [2, 3, 13, 7];
       const layer = make(k, n, { quantizer, activations });
@@ -115,6 +125,7 @@ describe('BitLinear forward and STE backward equal a plain reference', () => {
       }
       if (quantizer === 'BL-M') expect(mask.some((m) => m === 0)).toBe(true); // the clip did something
     });
+    setPreferNativeBackwardInput(prevDx);
   });
 
   test('α = 0 still gets its gradient (Σ g ⊙ y/α would divide by zero)', () => {
