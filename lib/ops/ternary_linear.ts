@@ -187,7 +187,7 @@ export function ternaryLinear(x: Tensor, weight: Tensor, tw: TernaryWeights, opt
   }
 
   const inputs = alpha === null ? [x, weight] : [x, weight, alpha];
-  return record(y, inputs, (g) => {
+  const out = record(y, inputs, (g) => {
     let gx: Tensor | null = null, gw: Tensor | null = null, ga: Tensor | null = null;
     const packedT = options.backward === 'int8-input-grad' && K !== null && quant.scale.length === 1 ? tw.packedTransposed() : null;
     if (needsGrad(x) && options.backward === 'int8-input-grad') {
@@ -244,4 +244,9 @@ export function ternaryLinear(x: Tensor, weight: Tensor, tw: TernaryWeights, opt
     }
     return alpha === null ? [gx, gw] : [gx, gw, ga];
   }, name);
+  if (out.gradFn === null) {
+    // Nothing recorded (noGrad, or no input needs a gradient): free the coded activations now.
+    for (const t of [coded?.q, coded?.scale, xqAlpha]) t?.dispose();
+  }
+  return out;
 }

@@ -11,6 +11,8 @@ import { Generator } from '../../lib/random';
 import { AdamW, SGD } from '../../lib/train/optim';
 import { Tensor } from '../../lib/tensor/tensor';
 import { tidy } from '../../lib/tensor/scope';
+import { noGrad } from '../../lib/tensor/autograd';
+import { memoryStats } from '../../lib/tensor/storage';
 import { gradcheck, randomTensor } from '../gradcheck';
 
 const fr = Math.fround;
@@ -290,6 +292,17 @@ describe('bad input', () => {
     layer.weight.f32()[2] = NaN;
     layer.weight.markModified();
     expect(() => layer.forward(Tensor.zeros([2, 4]))).toThrow(/NaN or Inf \(first at index 2\)/);
+  });
+
+  test('forwards under noGrad free their intermediates at once (no tidy needed)', () => {
+    for (const activations of ['int8', 'ternary', 'none'] as ActivationQuant[]) {
+      const layer = make(8, 4, { activations });
+      const x = randomTensor([16, 8], 1);
+      noGrad(() => layer.forward(x)).dispose();
+      const before = memoryStats().liveBytes;
+      for (let i = 0; i < 5; i++) noGrad(() => layer.forward(x)).dispose();
+      expect(memoryStats().liveBytes).toBe(before);
+    }
   });
 
   test('the zero-row batch and a 1-D input work', () => {
