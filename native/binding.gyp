@@ -39,6 +39,7 @@
         "src/bind/scan.cc",
         "src/bind/optim.cc",
         "src/bind/rng.cc",
+        "src/bind/ternary.cc",
         "src/bind/quant.cc",
         "src/kernels/gemm/ref.cc",
         "src/kernels/gemm/driver.cc",
@@ -52,6 +53,8 @@
         "src/kernels/scan/ref.cc",
         "src/kernels/optim/ref.cc",
         "src/kernels/rng/ref.cc",
+        "src/kernels/ternary/ref.cc",
+        "src/kernels/ternary/driver.cc",
         "src/kernels/quant/ref.cc",
       ],
       "conditions": [
@@ -85,6 +88,7 @@
         "src/kernels/attention/avx2.cc",
         "src/kernels/scan/avx2.cc",
         "src/kernels/optim/avx2.cc",
+        "src/kernels/ternary/avx2.cc",
       ],
     },
     {
@@ -102,6 +106,7 @@
         "src/kernels/attention/avx512.cc",
         "src/kernels/scan/avx512.cc",
         "src/kernels/optim/avx512.cc",
+        "src/kernels/ternary/avx512.cc",
       ],
     },
   ],

@@ -14,6 +14,7 @@ import type { AttentionNative } from './attention';
 import type { ScanNative } from './scan';
 import type { OptimNative } from './optim';
 import type { RngNative } from './rng';
+import type { TernaryNative } from './ternary';
 import type { QuantNative } from './quant';
 
 /** Everything the addon exports. */
@@ -28,6 +29,7 @@ export type Native = SystemNative &
   ScanNative &
   OptimNative &
   RngNative &
+  TernaryNative &
   QuantNative;
 
 /** Absolute path of the built addon (workers load it by this path). */
