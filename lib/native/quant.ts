@@ -18,7 +18,8 @@ export interface QuantNative {
   quantLowerMedianAbs(w: Float32Array): number;
   /**
    * 8-bit per-token absmax (§9): scale[i] = fl32(max(max_j|x_ij|, eps)/127), q = clamp(round half even
-   * (fl32(x/scale[i])), −128, 127).
+   * (fl32(x/scale[i])), −128, 127). Same contract and bits as the ternary family's quantizeActivationsI8
+   * (tested), measured faster here; a NaN/Inf in x throws RangeError naming its row.
    */
   quantAbsmaxI8(x: Float32Array, m: number, k: number, eps: number, q: Int8Array, scale: Float32Array): void;
   /**

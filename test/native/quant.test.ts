@@ -51,6 +51,11 @@ describe('native quant passes equal the TypeScript oracle bit for bit', () => {
         });
       }
       if (k >= 7) expect(Array.from(ref.q.subarray(0, 7))).toEqual([127, 0, 2, 2, -2, 0, 126]);
+      // The ternary family's quantizer (same contract) agrees bit for bit.
+      const q2 = new Int8Array(m * k), s2 = new Float32Array(m);
+      native.quantizeActivationsI8(x, m, k, 1e-5, q2, s2);
+      expect(Array.from(q2)).toEqual(Array.from(ref.q));
+      expect(Array.from(s2)).toEqual(Array.from(ref.scale));
     }
   });
 
@@ -81,6 +86,8 @@ describe('native quant passes equal the TypeScript oracle bit for bit', () => {
   });
 
   test('bad arguments are TypeError / RangeError naming the function and argument', () => {
+    expect(() => quantizeActivationsI8(Float32Array.of(1, 2, 3, NaN), 2, 2)).toThrow(/quantAbsmaxI8: x holds NaN or Inf \(row 1\)/);
+    expect(() => quantizeActivationsI8(Float32Array.of(-Infinity, 2), 1, 2)).toThrow(/row 0/);
     const w = new Float32Array(6);
     expect(() => native.quantRowAbsSums(w, 2, 4, new Float64Array(2))).toThrow(/quantRowAbsSums: w/);
     expect(() => native.quantAbsmeanCodes(w, 2, 3, Float32Array.of(1), Float32Array.of(1), true, new Int8Array(6), null))

@@ -108,7 +108,8 @@ Napi::Value absmax_i8(const Napi::CallbackInfo& cb) {
   require_disjoint(env, fn, "x", x, "q", q);
   require_disjoint(env, fn, "x", x, "scale", scale);
   require_disjoint(env, fn, "q", q, "scale", scale);
-  ref::quant_absmax_i8(x.data, m, k, static_cast<float>(eps), q.data, scale.data);
+  const int64_t bad = ref::quant_absmax_i8(x.data, m, k, static_cast<float>(eps), q.data, scale.data);
+  if (bad >= 0) throw_range_error(env, std::string(fn) + ": x holds NaN or Inf (row " + std::to_string(bad) + ")");
   return env.Undefined();
 }
 

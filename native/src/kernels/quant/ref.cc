@@ -3,6 +3,7 @@
 #include "kernels/quant/quant.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <vector>
 
@@ -64,15 +65,28 @@ float quant_lower_median_abs(const float* w, int64_t len, float* scratch) {
   return scratch[target];
 }
 
-void quant_absmax_i8(const float* x, int64_t m, int64_t k, float eps, int8_t* q, float* scale) {
+int64_t quant_absmax_i8(const float* x, int64_t m, int64_t k, float eps, int8_t* q, float* scale) {
   // Adding and subtracting 1.5·2^23 rounds to the nearest integer, ties to even, for |v| < 2^22
   // (here |v| <= 127·(1 + 2^-23)); unlike nearbyint it vectorizes on baseline SSE2.
   const float magic = 12582912.0f;
+  std::atomic<int64_t> first_bad{-1};
   parallel_for(m, rows_per_chunk(k), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const float* xr = x + r * k;
       float mx = 0.0f;
-      for (int64_t j = 0; j < k; ++j) mx = std::max(mx, std::fabs(xr[j]));
+      int bad = 0;  // any NaN or ±Inf in the row (they would make the codes meaningless)
+      for (int64_t j = 0; j < k; ++j) {
+        const float a = std::fabs(xr[j]);
+        mx = a > mx ? a : mx;
+        bad |= !(a <= 3.4028234663852886e38f);
+      }
+      if (bad) {
+        int64_t expected = -1;
+        first_bad.compare_exchange_strong(expected, r);
+        std::fill(q + r * k, q + (r + 1) * k, int8_t{0});
+        scale[r] = 0.0f;
+        continue;
+      }
       const float s = std::max(mx, eps) / 127.0f;
       scale[r] = s;
       int8_t* qr = q + r * k;
@@ -83,6 +97,7 @@ void quant_absmax_i8(const float* x, int64_t m, int64_t k, float eps, int8_t* q,
       }
     }
   });
+  return first_bad.load();
 }
 
 void quant_ternary_activations(const float* x, int64_t m, int64_t k, int8_t* codes, double* row_sums) {
