@@ -2,7 +2,7 @@
 // M ∈ {256, 4096} and the v7 shapes, times both in one process at 2 threads, alternating, and prints
 // {"bench":"ternary","kernel":"bitlinear_b158_layer","m","k","n","threads","bitlinear_ms",
 //  "f32_linear_ms","ratio","quantize_ms"} (quantize_ms: the once-per-optimizer-step weight
-// quantization, not part of bitlinear_ms). Napkin math: the f32 Linear is 3 GEMMs; the BitLinear's
+// quantization, not part of bitlinear_ms; ranges and ratio_of_mins for a shared machine). Napkin math: the f32 Linear is 3 GEMMs; the BitLinear's
 // exact f32 backward alone is 2 GEMM-sized products, so the ratio cannot go below ~0.67 even with a
 // free forward. A second line per shape, kernel "bitlinear_b158_layer_int8_dx", times the opt-in
 // reduced-precision backward (input gradient from int8-quantized g; NOT the default, which is exact).
@@ -80,6 +80,7 @@ function timeShape(m: number, k: number, n: number, threads: number, repeats: nu
     bench: 'ternary', kernel: backward === 'exact' ? 'bitlinear_b158_layer' : 'bitlinear_b158_layer_int8_dx', m, k, n, threads,
     bitlinear_ms: r3(bitMs), f32_linear_ms: r3(linMs), ratio: r3(bitMs / linMs), quantize_ms: r3(median(qTimes)),
     bitlinear_range_ms: [r3(Math.min(...tb)), r3(Math.max(...tb))], f32_range_ms: [r3(Math.min(...tl)), r3(Math.max(...tl))],
+    ratio_of_mins: r3(Math.min(...tb) / Math.min(...tl)), // steadier than the medians on a busy machine
   };
 }
 
