@@ -47,12 +47,16 @@ export interface TernaryNative {
   ): void;
   /**
    * f32 activations × ternary weights: out (m×n) = x·(W̃·s)ᵀ, for the variants without activation
-   * quantization. Dequantizes into a reused per-thread buffer, then runs the f32 GEMM (measured
-   * faster than a ternary-aware f32 kernel here: see bench/ternary.ts).
+   * quantization. `method`: 'ternary' runs the ternary-aware kernel (codes decoded to ±1 in registers;
+   * AVX-512 only, other ISAs fall back to 'gemm'); 'gemm' dequantizes into a reused per-thread buffer
+   * and runs the f32 GEMM; 'auto' (default) picks the faster for the shape, as measured by
+   * bench/ternary.ts (see native/src/kernels/ternary/driver.cc). Results of the two agree within
+   * float rounding, not bit for bit.
    * @example native.f32TernaryLinear(x, T, packed, OC, C, wScale, y);
    */
   f32TernaryLinear(
     x: Float32Array, m: number, packed: Uint8Array, n: number, k: number, wScale: Float32Array, out: Float32Array,
+    method?: TernaryF32Method,
   ): void;
   /**
    * W̃·s as float32 (n×k, row-major): for f32 GEMM paths and backward passes.
@@ -61,11 +65,15 @@ export interface TernaryNative {
   ternaryDequantize(packed: Uint8Array, n: number, k: number, wScale: Float32Array, out: Float32Array): void;
   /**
    * Gradient of the input through the ternary weights: out (m×k) = gradOut (m×n)·(W̃·s·alpha).
+   * `method` as for f32TernaryLinear ('auto' uses the ternary-aware kernel for small m only).
    * (The latent-weight gradient is a plain f32 GEMM: native.gemm(true, false, 1, n, k, m, gradOut, 0, x, 0, dW, 0).)
    * @example native.ternaryLinearBackwardInput(dy, T, packed, OC, C, wScale, alpha, dx);
    */
   ternaryLinearBackwardInput(
     gradOut: Float32Array, m: number, packed: Uint8Array, n: number, k: number, wScale: Float32Array, alpha: number,
-    out: Float32Array,
+    out: Float32Array, method?: TernaryF32Method,
   ): void;
 }
+
+/** Which f32 path f32TernaryLinear / ternaryLinearBackwardInput use (default 'auto': by shape). */
+export type TernaryF32Method = 'auto' | 'ternary' | 'gemm';

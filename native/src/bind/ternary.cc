@@ -19,10 +19,21 @@ std::string dims(const char* a, int64_t x, const char* b, int64_t y) {
   return std::string(a) + "=" + std::to_string(x) + ", " + b + "=" + std::to_string(y);
 }
 
-void require_args(const Napi::CallbackInfo& info, const char* fn, size_t count, const char* names) {
-  if (info.Length() != count)
+void require_args(const Napi::CallbackInfo& info, const char* fn, size_t count, const char* names,
+                  size_t optional = 0) {
+  if (info.Length() < count || info.Length() > count + optional)
     throw_type_error(info.Env(), std::string(fn) + ": expected " + std::to_string(count) + " arguments (" + names +
                                      "), got " + std::to_string(info.Length()));
+}
+
+// Optional trailing method argument of the f32 paths: "auto" (default), "ternary" or "gemm".
+int method_arg(const Napi::CallbackInfo& info, size_t index, const char* fn) {
+  if (index >= info.Length() || info[index].IsUndefined()) return kF32Auto;
+  const std::string m = string_arg(info, index, fn, "method");
+  if (m == "auto") return kF32Auto;
+  if (m == "ternary") return kF32Aware;
+  if (m == "gemm") return kF32Gemm;
+  throw_type_error(info.Env(), std::string(fn) + ": method must be 'auto', 'ternary' or 'gemm', got '" + m + "'");
 }
 
 // n, k: weight dims (N out, K in). K is bounded so the int32 accumulators cannot overflow.
@@ -165,7 +176,9 @@ Napi::Value i8_linear(const Napi::CallbackInfo& info) {
   require_disjoint(env, fn, "out", out, "packed", packed);
   require_disjoint(env, fn, "out", out, "wScale", ws);
   // colscale = wScale·α, formed once here (n floats) so every ISA multiplies the same numbers.
-  std::vector<float> colscale(static_cast<size_t>(per_row ? n : 1));
+  // Reused across calls (capacity only grows), so a training step does not allocate here.
+  static thread_local std::vector<float> colscale;
+  colscale.resize(static_cast<size_t>(per_row ? n : 1));
   for (size_t j = 0; j < colscale.size(); ++j) colscale[j] = ws.data[j] * static_cast<float>(alpha);
   I8TernaryArgs a{x.data, m, k, packed.data, n, nullptr, nullptr, out.data, xs.data, colscale.data(), per_row};
   i8_ternary_gemm(a);
@@ -176,7 +189,7 @@ Napi::Value i8_linear(const Napi::CallbackInfo& info) {
 Napi::Value f32_linear(const Napi::CallbackInfo& info) {
   const char* fn = "f32TernaryLinear";
   Napi::Env env = info.Env();
-  require_args(info, fn, 7, "x, m, packed, n, k, wScale, out");
+  require_args(info, fn, 7, "x, m, packed, n, k, wScale, out[, method]", 1);
   ArrayArg<float> x = array_arg<float>(info, 0, fn, "x");
   const int64_t m = int_arg(info, 1, fn, "m", 0, kMaxDim);
   int64_t n, k;
@@ -190,7 +203,8 @@ Napi::Value f32_linear(const Napi::CallbackInfo& info) {
   require_disjoint(env, fn, "out", out, "x", x);
   require_disjoint(env, fn, "out", out, "packed", packed);
   require_disjoint(env, fn, "out", out, "wScale", ws);
-  f32_ternary_linear(x.data, m, packed.data, n, k, ws.data, per_row, out.data);
+  const int method = method_arg(info, 7, fn);
+  f32_ternary_linear(x.data, m, packed.data, n, k, ws.data, per_row, out.data, method);
   throw_if_interrupted(env, fn);
   return env.Undefined();
 }
@@ -216,7 +230,7 @@ Napi::Value dequantize(const Napi::CallbackInfo& info) {
 Napi::Value backward_input(const Napi::CallbackInfo& info) {
   const char* fn = "ternaryLinearBackwardInput";
   Napi::Env env = info.Env();
-  require_args(info, fn, 8, "gradOut, m, packed, n, k, wScale, alpha, out");
+  require_args(info, fn, 8, "gradOut, m, packed, n, k, wScale, alpha, out[, method]", 1);
   ArrayArg<float> g = array_arg<float>(info, 0, fn, "gradOut");
   const int64_t m = int_arg(info, 1, fn, "m", 0, kMaxDim);
   int64_t n, k;
@@ -231,7 +245,9 @@ Napi::Value backward_input(const Napi::CallbackInfo& info) {
   require_disjoint(env, fn, "out", out, "gradOut", g);
   require_disjoint(env, fn, "out", out, "packed", packed);
   require_disjoint(env, fn, "out", out, "wScale", ws);
-  ternary_linear_backward_input(g.data, m, packed.data, n, k, ws.data, per_row, static_cast<float>(alpha), out.data);
+  const int method = method_arg(info, 8, fn);
+  ternary_linear_backward_input(g.data, m, packed.data, n, k, ws.data, per_row, static_cast<float>(alpha), out.data,
+                                method);
   throw_if_interrupted(env, fn);
   return env.Undefined();
 }

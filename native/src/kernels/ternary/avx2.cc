@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "kernels/ternary/ternary.h"
@@ -82,10 +83,37 @@ void i8_block(const I8TernaryArgs& a, int64_t m0, int64_t m1, int64_t p0, int64_
   }
 }
 
+// BL-B158 activation quantization, 8 floats at a time (true division, round half to even).
+void quantize_rows(const float* x, int64_t m0, int64_t m1, int64_t k, float eps, int8_t* q, float* scale) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (int64_t i = m0; i < m1; ++i) {
+    const float* row = x + i * k;
+    int8_t* qr = q + i * k;
+    __m256 vmax = _mm256_setzero_ps();
+    int64_t j = 0;
+    for (; j + 8 <= k; j += 8) vmax = _mm256_max_ps(vmax, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j)));
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, vmax);
+    float amax = 0.0f;
+    for (float v : lanes) amax = std::max(amax, v);
+    for (; j < k; ++j) amax = std::max(amax, std::fabs(row[j]));
+    const float s = std::max(amax, eps) / 127.0f;
+    scale[i] = s;
+    const __m256 vs = _mm256_set1_ps(s), lo = _mm256_set1_ps(-128.0f), hi = _mm256_set1_ps(127.0f);
+    for (j = 0; j + 8 <= k; j += 8) {
+      __m256 v = _mm256_round_ps(_mm256_div_ps(_mm256_loadu_ps(row + j), vs), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      const __m256i w = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(v, lo), hi));
+      const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(qr + j), _mm_packs_epi16(w16, w16));
+    }
+    for (; j < k; ++j) qr[j] = static_cast<int8_t>(std::min(127.0f, std::max(-128.0f, std::nearbyint(row[j] / s))));
+  }
+}
+
 }  // namespace
 
 const TernaryKernels& ternary_kernels() {
-  static const TernaryKernels k{&i8_block, kMR};
+  static const TernaryKernels k{&i8_block, kMR, nullptr, nullptr, &quantize_rows};
   return k;
 }
 

@@ -79,9 +79,31 @@ inline float ternary_rescale(int32_t acc, float xscale, float colscale) {
 // Rows [m0, m1) × panels [p0, p1) of the output.
 void i8_ternary_block_ref(const I8TernaryArgs& a, int64_t m0, int64_t m1, int64_t p0, int64_t p1);
 
+// f32 × ternary, ternary-aware (codes decoded to ±1 in registers, never to a float matrix):
+//   forward:  out (M×N) = x (M×K)·W̃ᵀ, then ·wscale_j·mul at the store;
+//   backward: out (M×K) = x (M×N)·(W̃·wscale·mul), the scale folded into the decoded weights so the
+//             products equal those of GEMM on ternary_dequantize's output.
+struct F32TernaryArgs {
+  const float* x;
+  int64_t m, k;
+  const uint8_t* packed;
+  int64_t n;
+  const float* wscale;  // 1 or N entries
+  bool scale_per_row;
+  float mul;
+  float* out;
+};
+
 struct TernaryKernels {
   void (*i8_block)(const I8TernaryArgs& a, int64_t m0, int64_t m1, int64_t p0, int64_t p1);
   int mr;  // rows per micro-tile: M blocks are cut at multiples of it
+  // Optional (nullptr: the driver uses dequantize + sgemm). Forward: rows × 32-column panels;
+  // backward: rows × 32-wide chunks of K.
+  void (*f32_fwd_block)(const F32TernaryArgs& a, int64_t m0, int64_t m1, int64_t p0, int64_t p1);
+  void (*f32_bwd_block)(const F32TernaryArgs& a, int64_t m0, int64_t m1, int64_t c0, int64_t c1);
+  // Same contract as quantize_activations_i8_rows (exact: max, division and round-half-even are
+  // correctly rounded in every ISA, so results equal the reference bit for bit).
+  void (*quantize_rows)(const float* x, int64_t m0, int64_t m1, int64_t k, float eps, int8_t* q, float* scale);
 };
 namespace avx2 {
 const TernaryKernels& ternary_kernels();
@@ -95,11 +117,14 @@ bool quantize_activations_i8(const float* x, int64_t m, int64_t k, float eps, in
 bool i8_ternary_gemm(const I8TernaryArgs& a);
 bool ternary_dequantize(const uint8_t* packed, int64_t n, int64_t k, const float* wscale, bool scale_per_row,
                         float mul, float* out);
-// out (M×N) = x (M×K) · (W̃·s)ᵀ, via dequantize + f32 GEMM.
+// f32 path choice: kF32Auto (by shape, see driver.cc), kF32Aware (the ternary-aware kernel; falls
+// back to GEMM where the ISA has none), kF32Gemm (dequantize + f32 GEMM).
+constexpr int kF32Auto = 0, kF32Aware = 1, kF32Gemm = 2;
+// out (M×N) = x (M×K) · (W̃·s)ᵀ.
 bool f32_ternary_linear(const float* x, int64_t m, const uint8_t* packed, int64_t n, int64_t k, const float* wscale,
-                        bool scale_per_row, float* out);
+                        bool scale_per_row, float* out, int method);
 // out (M×K) = g (M×N) · (W̃·s·α).
 bool ternary_linear_backward_input(const float* g, int64_t m, const uint8_t* packed, int64_t n, int64_t k,
-                                   const float* wscale, bool scale_per_row, float alpha, float* out);
+                                   const float* wscale, bool scale_per_row, float alpha, float* out, int method);
 
 }  // namespace flashlm
