@@ -17,12 +17,6 @@ export interface QuantNative {
   /** The lower median of |w| (torch.median's convention for an even count). */
   quantLowerMedianAbs(w: Float32Array): number;
   /**
-   * 8-bit per-token absmax (§9): scale[i] = fl32(max(max_j|x_ij|, eps)/127), q = clamp(round half even
-   * (fl32(x/scale[i])), −128, 127). Same contract and bits as the ternary family's quantizeActivationsI8
-   * (tested), measured faster here; a NaN/Inf in x throws RangeError naming its row.
-   */
-  quantAbsmaxI8(x: Float32Array, m: number, k: number, eps: number, q: Int8Array, scale: Float32Array): void;
-  /**
    * v6.1-C ternary activations: per row t = fl32(0.6745)·fl32(Σ|x_row|/k), codes ±1 beyond ±t, else 0;
    * rowSums[i] = Σ_j |x_ij| in float64 (for the per-tensor scale).
    */

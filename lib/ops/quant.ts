@@ -249,7 +249,8 @@ export const ACT_EPS = 1e-5;
 
 /**
  * Per-token absmax int8 (§9): s_i = max(max_j|x_ij|, eps)/127 (f32), q = clamp(round(x/s_i), −128, 127)
- * with round half to even. Runs on the native quant kernels; quantizeActivationsI8Ref is the oracle.
+ * with round half to even. Runs on the ternary family's SIMD quantizer (native.quantizeActivationsI8;
+ * a NaN/Inf throws RangeError naming its index); quantizeActivationsI8Ref is the TypeScript oracle.
  *
  * @example const { q, scale } = quantizeActivationsI8(x.f32(), rows, k);
  */
@@ -257,7 +258,7 @@ export function quantizeActivationsI8(x: Float32Array, m: number, k: number, eps
   const q = out?.q ?? new Int8Array(m * k), scale = out?.scale ?? new Float32Array(m);
   checkActivations(x, m, k, q, 'quantizeActivationsI8');
   if (scale.length !== m) throw new ShapeError(`quantizeActivationsI8: scale must hold m = ${m} values, got ${scale.length}`);
-  native.quantAbsmaxI8(x, m, k, eps, q, scale);
+  native.quantizeActivationsI8(x, m, k, eps, q, scale);
   return { q, scale };
 }
 

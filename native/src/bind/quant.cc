@@ -91,28 +91,6 @@ Napi::Value lower_median_abs(const Napi::CallbackInfo& cb) {
   return Napi::Number::New(env, ref::quant_lower_median_abs(w.data, w.length, scratch.data()));
 }
 
-// quantAbsmaxI8(x, m, k, eps, q Int8Array[m*k], scale Float32Array[m])
-Napi::Value absmax_i8(const Napi::CallbackInfo& cb) {
-  const char* fn = "quantAbsmaxI8";
-  Napi::Env env = cb.Env();
-  auto x = array_arg<float>(cb, 0, fn, "x");
-  const int64_t m = int_arg(cb, 1, fn, "m"), k = int_arg(cb, 2, fn, "k", 1);
-  const double eps = number_arg(cb, 3, fn, "eps");
-  if (!(eps > 0)) throw_range_error(env, std::string(fn) + ": eps must be > 0, got " + std::to_string(eps));
-  auto q = array_arg<int8_t>(cb, 4, fn, "q");
-  auto scale = array_arg<float>(cb, 5, fn, "scale");
-  const int64_t len = checked_mul(env, fn, {m, k});
-  require_length(env, fn, "x", x.length, len, "m*k");
-  require_length(env, fn, "q", q.length, len, "m*k");
-  require_length(env, fn, "scale", scale.length, m, "m");
-  require_disjoint(env, fn, "x", x, "q", q);
-  require_disjoint(env, fn, "x", x, "scale", scale);
-  require_disjoint(env, fn, "q", q, "scale", scale);
-  const int64_t bad = ref::quant_absmax_i8(x.data, m, k, static_cast<float>(eps), q.data, scale.data);
-  if (bad >= 0) throw_range_error(env, std::string(fn) + ": x holds NaN or Inf (row " + std::to_string(bad) + ")");
-  return env.Undefined();
-}
-
 // quantTernaryActivations(x, m, k, codes Int8Array[m*k], rowSums Float64Array[m])
 Napi::Value ternary_activations(const Napi::CallbackInfo& cb) {
   const char* fn = "quantTernaryActivations";
@@ -180,7 +158,6 @@ void register_quant(Napi::Env env, Napi::Object exports) {
   exports.Set("quantAbsmeanCodes", Napi::Function::New(env, absmean_codes, "quantAbsmeanCodes"));
   exports.Set("quantThresholdCodes", Napi::Function::New(env, threshold_codes, "quantThresholdCodes"));
   exports.Set("quantLowerMedianAbs", Napi::Function::New(env, lower_median_abs, "quantLowerMedianAbs"));
-  exports.Set("quantAbsmaxI8", Napi::Function::New(env, absmax_i8, "quantAbsmaxI8"));
   exports.Set("quantTernaryActivations", Napi::Function::New(env, ternary_activations, "quantTernaryActivations"));
   exports.Set("quantDequantizeRowsI8", Napi::Function::New(env, dequantize_rows_i8, "quantDequantizeRowsI8"));
   exports.Set("quantSteClip", Napi::Function::New(env, ste_clip, "quantSteClip"));

@@ -23,11 +23,6 @@ void quant_threshold_codes(const float* w, int64_t len, float t, int8_t* codes, 
 // The lower median of |w| (torch.median's convention), by nth_element on `scratch` (len floats).
 float quant_lower_median_abs(const float* w, int64_t len, float* scratch);
 
-// 8-bit per-token absmax activations (§9): s_i = fl32(max(max_j|x_ij|, eps)/127),
-// q = clamp(round_half_even(fl32(x/s_i)), −128, 127). Returns -1, or a row holding NaN/Inf (whose
-// codes and scale are set to 0).
-int64_t quant_absmax_i8(const float* x, int64_t m, int64_t k, float eps, int8_t* q, float* scale);
-
 // v6.1-C ternary activations (S1): per row t = fl32(fl32(0.6745)·fl32(Σ|x_row|/k)), codes = +1 where
 // x > t, −1 where x < −t, else 0; row_sums[i] = Σ_j |x_ij| in float64 (the caller forms the
 // per-tensor scale from them, in row order).

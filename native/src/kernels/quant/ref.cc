@@ -3,7 +3,6 @@
 #include "kernels/quant/quant.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <vector>
 
@@ -69,57 +68,6 @@ float quant_lower_median_abs(const float* w, int64_t len, float* scratch) {
   const int64_t target = (len - 1) / 2;
   std::nth_element(scratch, scratch + target, scratch + len);
   return scratch[target];
-}
-
-// One row of quant_absmax_i8; returns false (codes and scale 0) if the row holds NaN or ±Inf.
-static bool absmax_row(const float* __restrict xr, int64_t k, float eps, int8_t* __restrict qr, float* scale) {
-  // 8 independent lanes so the max vectorizes (max is exact, so the lane order cannot change it).
-  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int bad = 0;
-  int64_t j = 0;
-  for (; j + 8 <= k; j += 8) {
-    for (int l = 0; l < 8; ++l) {
-      const float a = std::fabs(xr[j + l]);
-      lane[l] = a > lane[l] ? a : lane[l];
-      bad |= !(a <= 3.4028234663852886e38f);
-    }
-  }
-  for (; j < k; ++j) {
-    const float a = std::fabs(xr[j]);
-    lane[0] = a > lane[0] ? a : lane[0];
-    bad |= !(a <= 3.4028234663852886e38f);
-  }
-  float mx = 0.0f;
-  for (float v : lane) mx = v > mx ? v : mx;
-  if (bad) {
-    std::fill(qr, qr + k, int8_t{0});
-    *scale = 0.0f;
-    return false;
-  }
-  const float s = std::max(mx, eps) / 127.0f;
-  *scale = s;
-  // Adding and subtracting 1.5·2^23 rounds to the nearest integer, ties to even, for |v| < 2^22
-  // (here |v| <= 127·(1 + 2^-23)); unlike nearbyint it vectorizes on baseline SSE2.
-  const float magic = 12582912.0f;
-  for (j = 0; j < k; ++j) {
-    float v = (xr[j] / s + magic) - magic;
-    v = v < -128.0f ? -128.0f : (v > 127.0f ? 127.0f : v);
-    qr[j] = static_cast<int8_t>(static_cast<int>(v));
-  }
-  return true;
-}
-
-int64_t quant_absmax_i8(const float* x, int64_t m, int64_t k, float eps, int8_t* q, float* scale) {
-  std::atomic<int64_t> first_bad{-1};
-  parallel_for(m, rows_per_chunk(k), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      if (!absmax_row(x + r * k, k, eps, q + r * k, scale + r)) {
-        int64_t expected = -1;
-        first_bad.compare_exchange_strong(expected, r);
-      }
-    }
-  });
-  return first_bad.load();
 }
 
 static double ternary_act_row(const float* __restrict xr, int64_t k, int8_t* __restrict cr) {
