@@ -65,7 +65,7 @@ export interface TernaryNative {
   ternaryDequantize(packed: Uint8Array, n: number, k: number, wScale: Float32Array, out: Float32Array): void;
   /**
    * Gradient of the input through the ternary weights: out (m×k) = gradOut (m×n)·(W̃·s·alpha).
-   * `method` as for f32TernaryLinear ('auto' uses the ternary-aware kernel for small m only).
+   * `method` as for f32TernaryLinear.
    * (The latent-weight gradient is a plain f32 GEMM: native.gemm(true, false, 1, n, k, m, gradOut, 0, x, 0, dW, 0).)
    * @example native.ternaryLinearBackwardInput(dy, T, packed, OC, C, wScale, alpha, dx);
    */

@@ -76,12 +76,20 @@ describe('packing', () => {
     expect(native.ternaryPackedBytes(768, 768)).toBe((768 * 768) / 4);
   });
 
-  test.each([[1, 1], [1, 32], [7, 33], [33, 96], [32, 16], [1000, 192], [5, 1000]])('pack → unpack round trip n=%i k=%i', (n, k) => {
+  test.each([[1, 1], [1, 32], [7, 33], [33, 96], [32, 16], [1000, 192], [5, 1000], [1031, 768]])('pack → unpack round trip n=%i k=%i, every ISA packs the same bytes', (n, k) => {
     const codes = randomCodes(n * k, n * 31 + k);
-    const p = pack(codes, n, k);
-    const back = new Int8Array(n * k);
-    native.ternaryUnpack(p, n, k, back);
-    expectSame(back, codes, 'unpack');
+    const want = withIsa('scalar', 1, () => pack(codes, n, k));
+    for (const isa of ISAS) {
+      for (const threads of [1, 2]) {
+        withIsa(isa, threads, () => {
+          const p = pack(codes, n, k);
+          expectSame(p, want, `${isa}/${threads} pack`);
+          const back = new Int8Array(n * k);
+          native.ternaryUnpack(p, n, k, back);
+          expectSame(back, codes, `${isa}/${threads} unpack`);
+        });
+      }
+    }
   });
 
   test('layout of ternary.h: code = w + 1 at byte 4j + t, bits 2s, for k = 4s + t; padding is code 1', () => {

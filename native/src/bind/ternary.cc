@@ -85,7 +85,7 @@ Napi::Value pack(const Napi::CallbackInfo& info) {
     if (codes.data[i] < -1 || codes.data[i] > 1)
       throw_range_error(env, std::string(fn) + ": codes[" + std::to_string(i) + "] must be -1, 0 or 1, got " +
                                  std::to_string(codes.data[i]));
-  ternary_pack_ref(codes.data, n, k, out.data);
+  ternary_pack(codes.data, n, k, out.data);
   return env.Undefined();
 }
 
@@ -99,7 +99,7 @@ Napi::Value unpack(const Napi::CallbackInfo& info) {
   ArrayArg<int8_t> out = array_arg<int8_t>(info, 3, fn, "out");
   require_length(env, fn, "out", out.length, n * k, "n·k with " + dims("n", n, "k", k));
   require_disjoint(env, fn, "out", out, "packed", packed);
-  ternary_unpack_ref(packed.data, n, k, out.data);
+  ternary_unpack(packed.data, n, k, out.data);
   return env.Undefined();
 }
 

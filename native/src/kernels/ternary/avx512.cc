@@ -169,11 +169,10 @@ void f32_bwd_tile(const F32TernaryArgs& a, int64_t i0, int64_t cc) {
   const __m512i shifts = _mm512_setr_epi32(0, 8, 16, 24, 2, 10, 18, 26, 4, 12, 20, 28, 6, 14, 22, 30);
   const int64_t kb = ternary_kblocks(a.k), b0 = 2 * cc;
   const bool two = b0 + 1 < kb;
-  const __m512 unit = sign_table();
-  __m512 table = _mm512_mul_ps(unit, _mm512_set1_ps(a.wscale[0] * a.mul));
+  // Per-tensor scale only: the driver folds a per-row scale into the gradient first.
+  const __m512 table = _mm512_mul_ps(sign_table(), _mm512_set1_ps(a.wscale[0] * a.mul));
   for (int64_t j = 0; j < a.n; ++j) {
     const uint8_t* base = a.packed + (j / 32) * kb * kTernaryBlockBytes + ((j % 32) / 16) * 64 + (j % 16) * 4;
-    if (a.scale_per_row) table = _mm512_mul_ps(unit, _mm512_set1_ps(a.wscale[j] * a.mul));
     int32_t word0, word1 = 0x55555555;
     std::memcpy(&word0, base + b0 * kTernaryBlockBytes, 4);
     if (two) std::memcpy(&word1, base + (b0 + 1) * kTernaryBlockBytes, 4);

@@ -3,6 +3,7 @@
 // output into per-thread parts, polls the interrupt flag between row blocks, and runs the f32 paths
 // (dequantize into a per-thread buffer + the gemm family's sgemm). Baseline x86-64 code.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -37,7 +38,7 @@ struct Scratch {
   }
 };
 thread_local Scratch<int32_t> t_rowsum;
-thread_local Scratch<float> t_weights;
+thread_local Scratch<float> t_weights, t_grad;
 
 const TernaryKernels* kernels_for(Isa isa) {
 #if defined(FLASHLM_HAVE_X86)
@@ -61,24 +62,56 @@ int threads_for(double work, double min_per_thread) {
   return static_cast<int>(std::min<double>(thread_count(), std::max(1.0, work / min_per_thread)));
 }
 
+// Runs block(m0, m1, u0, u1) over rows [0, m) × column units [0, units) (32-column panels of N, or
+// 32-wide chunks of K). Work items come from a shared counter, so a thread the OS descheduled (the
+// machine is shared with JavaScript and other processes) does not leave the others waiting on its
+// fixed share; every output tile is computed by exactly one item with the same arithmetic, so
+// results do not depend on the thread count or the schedule. With enough rows, items are row
+// blocks over all units (the weights stay in cache); with few rows (decode), items are unit ranges
+// over all rows, so the weights are read once in total. Returns false if interrupted.
+template <typename Block>
+bool run_items(int64_t m, int64_t units, double macs, double min_macs_per_thread, int64_t mr, Block block) {
+  const int t = threads_for(macs, min_macs_per_thread);
+  const bool split_rows = t == 1 || m >= 4 * mr * t;
+  const int64_t rb = t == 1 ? kRowBlock : std::max<int64_t>(mr, std::min<int64_t>(kRowBlock, ((m + 4 * t - 1) / (4 * t) + mr - 1) / mr * mr));
+  const int64_t uc = split_rows ? units : std::max<int64_t>(1, (units + 4 * t - 1) / (4 * t));
+  const int64_t items = split_rows ? (m + rb - 1) / rb : (units + uc - 1) / uc;
+  std::atomic<int64_t> next{0};
+  std::atomic<bool> stopped{false};
+  parallel_run(t, [&](int, int) {
+    for (int64_t it; (it = next.fetch_add(1, std::memory_order_relaxed)) < items;) {
+      if (split_rows) {
+        if (interrupt_requested()) return stopped.store(true, std::memory_order_relaxed);
+        block(it * rb, std::min(m, (it + 1) * rb), 0, units);
+      } else {
+        for (int64_t i = 0; i < m; i += kRowBlock) {
+          if (interrupt_requested()) return stopped.store(true, std::memory_order_relaxed);
+          block(i, std::min(m, i + kRowBlock), it * uc, std::min(units, (it + 1) * uc));
+        }
+      }
+    }
+  });
+  return !stopped.load() && !interrupt_requested();
+}
+
 }  // namespace
 
 bool quantize_activations_i8(const float* x, int64_t m, int64_t k, float eps, int8_t* q, float* scale) {
   const TernaryKernels* kr = kernels_for(active_isa());
   auto rows = kr != nullptr ? kr->quantize_rows : &quantize_activations_i8_rows;
   const int t = threads_for(static_cast<double>(m) * k, 1 << 16);
-  bool stopped = false;
+  std::atomic<bool> stopped{false};
   parallel_run(t, [&](int tid, int nt) {
     const int64_t r0 = m * tid / nt, r1 = m * (tid + 1) / nt;
     for (int64_t i = r0; i < r1; i += kRowBlock) {
       if (interrupt_requested()) {
-        stopped = true;
+        stopped.store(true, std::memory_order_relaxed);
         return;
       }
       rows(x, i, std::min(r1, i + kRowBlock), k, eps, q, scale);
     }
   });
-  return !stopped && !interrupt_requested();
+  return !stopped.load() && !interrupt_requested();
 }
 
 bool i8_ternary_gemm(const I8TernaryArgs& args) {
@@ -95,29 +128,8 @@ bool i8_ternary_gemm(const I8TernaryArgs& args) {
   a.rowsum = rowsum;
   auto block = kr != nullptr ? kr->i8_block : &i8_ternary_block_ref;
   const int64_t mr = kr != nullptr ? kr->mr : 1;
-  const int64_t panels = ternary_panels(a.n);
-  const int t = threads_for(static_cast<double>(a.m) * a.n * a.k, kMinI8MacsPerThread);
-  // Enough rows: each thread takes a contiguous run of rows (all panels, which stay in cache);
-  // few rows (decode): each thread takes a run of panels, so the weights are read once in total.
-  const bool split_rows = a.m >= 4 * mr * t;
-  bool stopped = false;
-  parallel_run(t, [&](int tid, int nt) {
-    int64_t m0 = 0, m1 = a.m, p0 = 0, p1 = panels;
-    if (split_rows) {
-      const int64_t tiles = (a.m + mr - 1) / mr;
-      m0 = std::min(a.m, tiles * tid / nt * mr), m1 = std::min(a.m, tiles * (tid + 1) / nt * mr);
-    } else {
-      p0 = panels * tid / nt, p1 = panels * (tid + 1) / nt;
-    }
-    for (int64_t i = m0; i < m1; i += kRowBlock) {
-      if (interrupt_requested()) {
-        stopped = true;
-        return;
-      }
-      if (p0 < p1) block(a, i, std::min(m1, i + kRowBlock), p0, p1);
-    }
-  });
-  return !stopped && !interrupt_requested();
+  return run_items(a.m, ternary_panels(a.n), static_cast<double>(a.m) * a.n * a.k, kMinI8MacsPerThread, mr,
+                   [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) { block(a, m0, m1, p0, p1); });
 }
 
 namespace {
@@ -151,55 +163,29 @@ bool ternary_dequantize(const uint8_t* packed, int64_t n, int64_t k, const float
     return true;
   }
   const int t = threads_for(static_cast<double>(n) * k, 1 << 18);
-  bool stopped = false;
+  std::atomic<bool> stopped{false};
   parallel_run(t, [&](int tid, int nt) {
     const int64_t r0 = n * tid / nt, r1 = n * (tid + 1) / nt;
     for (int64_t r = r0; r < r1; r += kRowBlock) {
       if (interrupt_requested()) {
-        stopped = true;
+        stopped.store(true, std::memory_order_relaxed);
         return;
       }
       dequantize_rows(packed, k, wscale, scale_per_row, mul, r, std::min(r1, r + kRowBlock), out);
     }
   });
-  return !stopped && !interrupt_requested();
+  return !stopped.load() && !interrupt_requested();
 }
 
 namespace {
 
-// Rows × column-units work split for the ternary-aware f32 kernels (units: 32-column panels of N
-// for the forward, 32-wide chunks of K for the backward). Same rule as the int8 GEMM.
-template <typename Block>
-bool run_split(int64_t m, int64_t units, double macs, int64_t mr, Block block) {
-  const int t = threads_for(macs, kMinMacsPerThread);
-  const bool split_rows = m >= 4 * mr * t;
-  bool stopped = false;
-  parallel_run(t, [&](int tid, int nt) {
-    int64_t m0 = 0, m1 = m, u0 = 0, u1 = units;
-    if (split_rows) {
-      const int64_t tiles = (m + mr - 1) / mr;
-      m0 = std::min(m, tiles * tid / nt * mr), m1 = std::min(m, tiles * (tid + 1) / nt * mr);
-    } else {
-      u0 = units * tid / nt, u1 = units * (tid + 1) / nt;
-    }
-    for (int64_t i = m0; i < m1; i += kRowBlock) {
-      if (interrupt_requested()) {
-        stopped = true;
-        return;
-      }
-      if (u0 < u1) block(i, std::min(m1, i + kRowBlock), u0, u1);
-    }
-  });
-  return !stopped && !interrupt_requested();
-}
-
-// Which f32 path runs. kF32Auto picks per shape from single-thread measurements on Zen 5
-// (bench/ternary.ts; 2-thread timings on the shared machine were too noisy to decide by):
-// forward, the ternary-aware kernel matched or beat dequantize + f32 GEMM at every M (260 vs
-// 200-230 GFLOP/s from M = 256 on, 20× at M = 1); backward, it wins while the weights dominate the
-// traffic (M ≤ 64: 150 vs 25-125) and loses from M ≈ 128 (150 vs 165-210).
+// Which f32 path runs. kF32Auto picks per shape from measurements on Zen 5 (bench/ternary.ts and
+// single-thread runs, as 2-thread timings on the shared machine were too noisy to decide by): with
+// AVX-512 the ternary-aware kernels matched or beat dequantize + f32 GEMM at every M measured,
+// forward and backward (~250 vs 175-200 GFLOP/s at M = 256, ~20× at M = 1, a tie at M = 4096),
+// so both limits are open; they are here to be lowered if another CPU says otherwise.
 constexpr int64_t kAwareMaxRowsFwd = INT64_MAX;
-constexpr int64_t kAwareMaxRowsBwd = 96;
+constexpr int64_t kAwareMaxRowsBwd = INT64_MAX;
 
 bool use_aware(const TernaryKernels* kr, int method, bool backward, int64_t m) {
   if (kr == nullptr || kr->f32_fwd_block == nullptr) return false;
@@ -210,13 +196,86 @@ bool use_aware(const TernaryKernels* kr, int method, bool backward, int64_t m) {
 
 }  // namespace
 
+namespace {
+
+// Panels [p0, p1) of the packed buffer: each 32-bit word gets the 16 codes of one row's k block
+// (k = 4s + t at bit 8t + 2s), padding stays code 1.
+void pack_panels(const int8_t* codes, int64_t n, int64_t k, int64_t p0, int64_t p1, uint8_t* out) {
+  const int64_t kb = ternary_kblocks(k);
+  std::memset(out + p0 * kb * kTernaryBlockBytes, 0x55, static_cast<size_t>((p1 - p0) * kb * kTernaryBlockBytes));
+  for (int64_t r = p0 * 32; r < std::min(n, p1 * 32); ++r) {
+    uint8_t* base = out + (r / 32) * kb * kTernaryBlockBytes + ((r % 32) / 16) * 64 + (r % 16) * 4;
+    const int8_t* row = codes + r * k;
+    const int64_t kfull = k / 16;
+    for (int64_t b = 0; b < kfull; ++b) {
+      // SWAR over 4 codes a word: bytes 0xFF/0x00/0x01 → 0/1/2 without carries between bytes, then
+      // byte t of the packed word = code[t] | code[4+t] << 2 | code[8+t] << 4 | code[12+t] << 6.
+      uint32_t q[4];
+      std::memcpy(q, row + b * 16, 16);
+      uint32_t word = 0;
+      for (int s = 0; s < 4; ++s) word |= (((q[s] & 0x7f7f7f7fu) + 0x01010101u) ^ (q[s] & 0x80808080u)) << (2 * s);
+      std::memcpy(base + b * kTernaryBlockBytes, &word, 4);
+    }
+    for (int64_t b = kfull; b < kb; ++b) {
+      uint32_t word = 0;
+      const int64_t c0 = b * 16;
+      for (int kk = 0; kk < 16; ++kk) {
+        const uint32_t code = c0 + kk < k ? static_cast<uint32_t>(row[c0 + kk] + 1) : 1u;
+        word |= code << (8 * (kk % 4) + 2 * (kk / 4));
+      }
+      std::memcpy(base + b * kTernaryBlockBytes, &word, 4);
+    }
+  }
+}
+
+void unpack_rows(const uint8_t* packed, int64_t k, int64_t r0, int64_t r1, int8_t* out) {
+  const int64_t kb = ternary_kblocks(k);
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* base = packed + (r / 32) * kb * kTernaryBlockBytes + ((r % 32) / 16) * 64 + (r % 16) * 4;
+    for (int64_t b = 0; b < kb; ++b) {
+      uint32_t word;
+      std::memcpy(&word, base + b * kTernaryBlockBytes, 4);
+      int8_t v[16];
+      for (int kk = 0; kk < 16; ++kk) v[kk] = static_cast<int8_t>(((word >> (8 * (kk % 4) + 2 * (kk / 4))) & 3) - 1);
+      std::memcpy(out + r * k + b * 16, v, static_cast<size_t>(std::min<int64_t>(16, k - b * 16)));
+    }
+  }
+}
+
+}  // namespace
+
+void ternary_pack(const int8_t* codes, int64_t n, int64_t k, uint8_t* out) {
+  if (active_isa() == Isa::scalar) {
+    ternary_pack_ref(codes, n, k, out);
+    return;
+  }
+  const int64_t panels = ternary_panels(n);
+  const int t = threads_for(static_cast<double>(n) * k, 1 << 18);
+  parallel_run(t, [&](int tid, int nt) {
+    const int64_t p0 = panels * tid / nt, p1 = panels * (tid + 1) / nt;
+    if (p0 < p1) pack_panels(codes, n, k, p0, p1, out);
+  });
+}
+
+void ternary_unpack(const uint8_t* packed, int64_t n, int64_t k, int8_t* out) {
+  if (active_isa() == Isa::scalar) {
+    ternary_unpack_ref(packed, n, k, out);
+    return;
+  }
+  const int t = threads_for(static_cast<double>(n) * k, 1 << 18);
+  parallel_run(t, [&](int tid, int nt) {
+    const int64_t r0 = n * tid / nt, r1 = n * (tid + 1) / nt;
+    if (r0 < r1) unpack_rows(packed, k, r0, r1, out);
+  });
+}
+
 bool f32_ternary_linear(const float* x, int64_t m, const uint8_t* packed, int64_t n, int64_t k, const float* wscale,
                         bool scale_per_row, float* out, int method) {
   if (m == 0 || n == 0) return true;
   const TernaryKernels* kr = kernels_for(active_isa());
   if (use_aware(kr, method, false, m)) {
     const F32TernaryArgs a{x, m, k, packed, n, wscale, scale_per_row, 1.0f, out};
-    return run_split(m, ternary_panels(n), static_cast<double>(m) * n * k, kr->mr,
+    return run_items(m, ternary_panels(n), static_cast<double>(m) * n * k, kMinMacsPerThread, kr->mr,
                      [&](int64_t i0, int64_t i1, int64_t u0, int64_t u1) { kr->f32_fwd_block(a, i0, i1, u0, u1); });
   }
   float* w = t_weights.get(static_cast<size_t>(n * k));
@@ -231,8 +290,18 @@ bool ternary_linear_backward_input(const float* grad, int64_t m, const uint8_t* 
   if (m == 0 || k == 0) return true;
   const TernaryKernels* kr = kernels_for(active_isa());
   if (use_aware(kr, method, true, m)) {
-    const F32TernaryArgs a{grad, m, k, packed, n, wscale, scale_per_row, alpha, out};
-    return run_split(m, (k + 31) / 32, static_cast<double>(m) * n * k, kr->mr,
+    F32TernaryArgs a{grad, m, k, packed, n, wscale, scale_per_row, alpha, out};
+    if (scale_per_row) {
+      // A per-row scale varies along the reduction (j), so fold it into the gradient once
+      // (g_ij·(s_j·α), M·N multiplies) and let the kernel decode plain ±1: rebuilding the decode
+      // table for every j measured ~40% slower.
+      float* gs = t_grad.get(static_cast<size_t>(m * n));
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) gs[i * n + j] = grad[i * n + j] * (wscale[j] * alpha);
+      static const float one = 1.0f;
+      a = F32TernaryArgs{gs, m, k, packed, n, &one, false, 1.0f, out};
+    }
+    return run_items(m, (k + 31) / 32, static_cast<double>(m) * n * k, kMinMacsPerThread, kr->mr,
                      [&](int64_t i0, int64_t i1, int64_t u0, int64_t u1) { kr->f32_bwd_block(a, i0, i1, u0, u1); });
   }
   float* w = t_weights.get(static_cast<size_t>(n * k));

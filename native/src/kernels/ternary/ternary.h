@@ -81,8 +81,8 @@ void i8_ternary_block_ref(const I8TernaryArgs& a, int64_t m0, int64_t m1, int64_
 
 // f32 × ternary, ternary-aware (codes decoded to ±1 in registers, never to a float matrix):
 //   forward:  out (M×N) = x (M×K)·W̃ᵀ, then ·wscale_j·mul at the store;
-//   backward: out (M×K) = x (M×N)·(W̃·wscale·mul), the scale folded into the decoded weights so the
-//             products equal those of GEMM on ternary_dequantize's output.
+//   backward: out (M×K) = x (M×N)·(W̃·wscale·mul) with a per-tensor wscale (scale_per_row false:
+//             the driver folds per-row scales into x first), folded into the decoded weights.
 struct F32TernaryArgs {
   const float* x;
   int64_t m, k;
@@ -113,6 +113,9 @@ const TernaryKernels& ternary_kernels();  // needs VNNI: the driver checks cpu_f
 }
 
 // ---- driver.cc: threaded, dispatched on active_isa(); return false if interrupted ----
+// Codes already checked to be in {-1,0,1}. The scalar ISA runs the reference.
+void ternary_pack(const int8_t* codes, int64_t n, int64_t k, uint8_t* out);
+void ternary_unpack(const uint8_t* packed, int64_t n, int64_t k, int8_t* out);
 bool quantize_activations_i8(const float* x, int64_t m, int64_t k, float eps, int8_t* q, float* scale);
 bool i8_ternary_gemm(const I8TernaryArgs& a);
 bool ternary_dequantize(const uint8_t* packed, int64_t n, int64_t k, const float* wscale, bool scale_per_row,
