@@ -97,10 +97,11 @@ function scaleInPlace(t: Float32Array, s: number): void {
 }
 
 /**
- * Whether the exact input gradient uses the native f32 × ternary kernel instead of GEMM on W_eff
- * (both exact f32; set from measurement in bench/ternary_layer.ts).
+ * Whether the exact input gradient uses the native f32 × ternary kernel ('auto': ternary-aware or
+ * GEMM by shape) instead of GEMM on the cached W_eff. Both are exact f32 (equal within rounding);
+ * the native one measured as fast or faster at every bench shape here (AVX-512, 2 threads).
  */
-let preferNativeBackwardInput = false;
+let preferNativeBackwardInput = true;
 
 /** Chooses the exact input-gradient path (see preferNativeBackwardInput); returns the old setting. */
 export function setPreferNativeBackwardInput(on: boolean): boolean {
