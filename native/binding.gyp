@@ -40,6 +40,7 @@
         "src/bind/optim.cc",
         "src/bind/rng.cc",
         "src/bind/ternary.cc",
+        "src/bind/quant.cc",
         "src/kernels/gemm/ref.cc",
         "src/kernels/gemm/driver.cc",
         "src/kernels/elementwise/ref.cc",
@@ -54,6 +55,7 @@
         "src/kernels/rng/ref.cc",
         "src/kernels/ternary/ref.cc",
         "src/kernels/ternary/driver.cc",
+        "src/kernels/quant/ref.cc",
       ],
       "conditions": [
         ["target_arch=='x64' or target_arch=='ia32'", {

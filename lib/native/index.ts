@@ -15,6 +15,7 @@ import type { ScanNative } from './scan';
 import type { OptimNative } from './optim';
 import type { RngNative } from './rng';
 import type { TernaryNative } from './ternary';
+import type { QuantNative } from './quant';
 
 /** Everything the addon exports. */
 export type Native = SystemNative &
@@ -28,7 +29,8 @@ export type Native = SystemNative &
   ScanNative &
   OptimNative &
   RngNative &
-  TernaryNative;
+  TernaryNative &
+  QuantNative;
 
 /** Absolute path of the built addon (workers load it by this path). */
 export function addonPath(): string {

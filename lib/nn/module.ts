@@ -4,6 +4,7 @@
 import { DTypeError, ShapeError, formatShape } from '../errors';
 import { keep, untracked } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
+import { LayerQuantStats, isQuantStatsSource } from './quant_stats';
 
 export abstract class Module {
   /** Training mode (dropout, routing noise, MoD and the like read it). */
@@ -93,6 +94,18 @@ export abstract class Module {
     }
   }
 
+  /**
+   * Ternary statistics of every quantized layer (BitLinear) in this tree, by dotted path: fractions
+   * of −1 / 0 / +1, scale, threshold and the latent-weight histogram (`bins` bins).
+   *
+   * @example for (const s of model.quantStats()) console.log(s.name, s.fracZero);
+   */
+  quantStats(bins?: number): LayerQuantStats[] {
+    const out: LayerQuantStats[] = [];
+    for (const [path, m] of this.namedModules()) if (isQuantStatsSource(m)) out.push(m.layerQuantStats(path, bins));
+    return out;
+  }
+
   /** Parameters and buffers by name. The tensors are the module's own (not copies). */
   stateDict(): Map<string, Tensor> {
     return new Map([...this.namedParameters(), ...this.namedBuffers()]);
@@ -125,6 +138,7 @@ export abstract class Module {
           );
         }
         target.data.set(src.data);
+        target.markModified();
       }
     });
   }

@@ -8,3 +8,5 @@ export * from './softmax';
 export * from './norm';
 export * from './embedding';
 export * from './attention';
+export * from './quant';
+export * from './ternary_linear';

@@ -22,6 +22,12 @@ export class Tensor {
   gradFn: GradFn | null = null;
   /** Optional name, shown in errors (a NaN guard names the first non-finite tensor). */
   name?: string;
+  /**
+   * Counts in-place changes made through the library (optimizer steps, loadStateDict), so caches
+   * derived from the values (BitLinear's quantized weights) know when to rebuild. After writing
+   * `.data` yourself, call markModified().
+   */
+  version = 0;
 
   private view: AnyTypedArray | null;
   private readonly storage: Storage;
@@ -171,6 +177,12 @@ export class Tensor {
    */
   backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
     runBackward(this, gradient, options);
+  }
+
+  /** Records an in-place change of the values (bumps `version`); returns this. */
+  markModified(): this {
+    this.version++;
+    return this;
   }
 
   /** Marks this tensor as a leaf that receives gradients; returns it. */

@@ -66,6 +66,7 @@ export class AdamW {
       const h = this.hyper[i];
       native.adamwStep(p.f32(), p.grad.f32(), this.m[i].f32(), this.v[i].f32(), this.lr * h.lrScale, h.betas[0], h.betas[1],
         h.eps, h.weightDecay, this.stepCount, gradScale);
+      p.markModified();
     });
   }
 
@@ -153,6 +154,7 @@ export class SGD {
       const h = this.hyper[i];
       native.sgdStep(p.f32(), p.grad.f32(), this.buffers[i]?.f32() ?? null, this.lr * h.lrScale, h.momentum, h.dampening,
         h.weightDecay, h.nesterov, this.stepCount, gradScale);
+      p.markModified();
     });
   }
 

@@ -45,6 +45,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_optim(env, exports);
   register_rng(env, exports);
   register_ternary(env, exports);
+  register_quant(env, exports);
   return exports;
 }
 
