@@ -58,6 +58,7 @@
           "defines": ["FLASHLM_HAVE_X86=1"],
         }],
         ["target_arch=='arm64'", {
+          "dependencies": ["flashlm_neon"],
           "defines": ["FLASHLM_HAVE_NEON=1"],
         }],
         ["OS=='linux'", {
@@ -102,5 +103,28 @@
         "src/kernels/optim/avx512.cc",
       ],
     },
+  ],
+  "conditions": [
+    # NEON is baseline armv8-a: no extra -m flags, only a namespace of its own (FLASHLM_ISA_NS=neon).
+    ["target_arch=='arm64'", {
+      "targets": [
+        {
+          "target_name": "flashlm_neon",
+          "type": "static_library",
+          "cflags_cc": ["-fPIC"],
+          "defines": ["FLASHLM_ISA_NS=neon"],
+          "sources": [
+            "src/kernels/gemm/neon.cc",
+            "src/kernels/elementwise/neon.cc",
+            "src/kernels/reduce/neon.cc",
+            "src/kernels/softmax/neon.cc",
+            "src/kernels/norm/neon.cc",
+            "src/kernels/attention/neon.cc",
+            "src/kernels/scan/neon.cc",
+            "src/kernels/optim/neon.cc",
+          ],
+        },
+      ],
+    }],
   ],
 }

@@ -46,6 +46,7 @@ void rope_ref(const float* x, float* y, const float* cos_t, const float* sin_t, 
 
 namespace avx2 { FLASHLM_ATTENTION_ISA_DECLS }
 namespace avx512 { FLASHLM_ATTENTION_ISA_DECLS }
+namespace neon { FLASHLM_ATTENTION_ISA_DECLS }
 
 // ---- dispatch (driver.cc): the reference for Isa::scalar (and neon), the tiled kernels otherwise ----
 void attention_forward(Isa isa, const float* q, const float* k, const float* v, float* o, float* lse, int64_t B,

@@ -39,6 +39,7 @@ void swiglu_backward_ref(int64_t n, const float* gate, const float* up, const fl
 
 namespace avx2 { FLASHLM_ELEMENTWISE_DECLS }
 namespace avx512 { FLASHLM_ELEMENTWISE_DECLS }
+namespace neon { FLASHLM_ELEMENTWISE_DECLS }
 #undef FLASHLM_ELEMENTWISE_DECLS
 
 }  // namespace flashlm

@@ -54,5 +54,8 @@ const SgemmKernels& sgemm_kernels();
 namespace avx512 {
 const SgemmKernels& sgemm_kernels();
 }
+namespace neon {
+const SgemmKernels& sgemm_kernels();
+}
 
 }  // namespace flashlm

@@ -28,4 +28,5 @@ namespace flashlm {
 FLASHLM_NORM_KERNELS(_ref)
 namespace avx2 { FLASHLM_NORM_KERNELS() }
 namespace avx512 { FLASHLM_NORM_KERNELS() }
+namespace neon { FLASHLM_NORM_KERNELS() }
 }  // namespace flashlm

@@ -27,6 +27,7 @@ void max_strided_ref(int64_t n, int64_t inner, int64_t cols, const float* x, flo
 
 namespace avx2 { FLASHLM_REDUCE_DECLS }
 namespace avx512 { FLASHLM_REDUCE_DECLS }
+namespace neon { FLASHLM_REDUCE_DECLS }
 #undef FLASHLM_REDUCE_DECLS
 
 }  // namespace flashlm

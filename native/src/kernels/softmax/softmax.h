@@ -27,4 +27,5 @@ namespace flashlm {
 FLASHLM_SOFTMAX_KERNELS(_ref)
 namespace avx2 { FLASHLM_SOFTMAX_KERNELS() }
 namespace avx512 { FLASHLM_SOFTMAX_KERNELS() }
+namespace neon { FLASHLM_SOFTMAX_KERNELS() }
 }  // namespace flashlm
