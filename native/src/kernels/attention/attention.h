@@ -1,6 +1,6 @@
 // Causal multi-head attention (FlashAttention-2 style, on CPU) and rotate-half RoPE: the scalar
-// reference (ref.cc, the oracle), the per-ISA task kernels (simd.h via avx2.cc / avx512.cc) and the
-// threaded driver that runs them (driver.cc). Spec S7: scores q·kᵀ·scale, keys j > i masked.
+// reference (ref.cc, the oracle), the per-ISA task kernels (simd.h via avx2.cc / avx512.cc / neon.cc)
+// and the threaded driver that runs them (driver.cc). Spec S7: scores q·kᵀ·scale, keys j > i masked.
 //
 // Shapes (B batch, T time, H heads, D head dim, C = H·D): q, k, v, o, dO, dq, dk, dv are (B, T, H, D),
 // i.e. the (B, T, C) output of a linear layer; lse (the per-row logsumexp of the scaled scores,

@@ -1,8 +1,9 @@
 // A small float-vector vocabulary (VecF) for the row kernels of the softmax and norm families, plus a
-// vectorised exp. Included INSIDE namespace flashlm::FLASHLM_ISA_NS by avx2.cc / avx512.cc / neon.cc (after
-// <immintrin.h> / <arm_neon.h>), so every copy is distinct per ISA; the 512-bit wrapper is picked when the TU is
-// compiled with -mavx512f, the 256-bit one otherwise. Everything sits in an anonymous namespace: other
-// families may define their own helpers with these names in the same ISA namespace.
+// vectorised exp. Included INSIDE namespace flashlm::FLASHLM_ISA_NS by avx2.cc / avx512.cc / neon.cc
+// (after <immintrin.h> / <arm_neon.h>), so every copy is distinct per ISA; the 512-bit wrapper is picked
+// when the TU is compiled with -mavx512f, the 128-bit one on arm64, the 256-bit one otherwise. Everything
+// sits in an anonymous namespace: other families may define their own helpers with these names in the
+// same ISA namespace.
 #pragma once
 
 namespace {
