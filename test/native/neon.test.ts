@@ -8,7 +8,7 @@ import * as path from 'path';
 
 const CROSS_DIR = path.join(__dirname, '..', '..', 'native', 'test', 'cross');
 const BINARY = path.join(__dirname, '..', '..', 'native', 'build', 'cross', 'neon', 'cross_neon');
-const FAMILIES = ['elementwise', 'reduce', 'softmax', 'norm', 'gemm', 'attention', 'scan', 'optim'];
+const FAMILIES = ['elementwise', 'reduce', 'softmax', 'norm', 'gemm', 'attention', 'scan', 'optim', 'ternary'];
 const TOOLS: Array<[string, string]> = [
   ['aarch64-linux-gnu-g++', 'g++-aarch64-linux-gnu'],
   ['qemu-aarch64', 'qemu-user'],

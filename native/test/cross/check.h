@@ -81,5 +81,6 @@ void run_gemm();
 void run_attention();
 void run_scan();
 void run_optim();
+void run_ternary();
 
 }  // namespace cross

@@ -85,14 +85,14 @@ int main(int argc, char** argv) {
   const std::pair<const char*, std::function<void()>> families[] = {
       {"elementwise", cross::run_elementwise}, {"reduce", cross::run_reduce}, {"softmax", cross::run_softmax},
       {"norm", cross::run_norm},               {"gemm", cross::run_gemm},     {"attention", cross::run_attention},
-      {"scan", cross::run_scan},               {"optim", cross::run_optim},
+      {"scan", cross::run_scan},               {"optim", cross::run_optim},   {"ternary", cross::run_ternary},
   };
   std::vector<std::string> wanted(argv + 1, argv + argc);
   for (const auto& w : wanted) {
     bool known = false;
     for (const auto& f : families) known = known || w == f.first;
     if (!known) {
-      std::printf("FAIL: unknown family '%s' (elementwise reduce softmax norm gemm attention scan optim)\n", w.c_str());
+      std::printf("FAIL: unknown family '%s' (elementwise reduce softmax norm gemm attention scan optim ternary)\n", w.c_str());
       return 2;
     }
   }
