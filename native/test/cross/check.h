@@ -26,7 +26,7 @@ struct Rng {
   }
   float uniform(float lo, float hi) { return lo + (hi - lo) * static_cast<float>((next() >> 40) * (1.0 / 16777216.0)); }
   float normal() {
-    const double u = ((next() >> 11) + 0.5) * (1.0 / 9007199254740992.0), v = (next() >> 11) * (1.0 / 9007199254740992.0);
+    const double u = ((next() >> 11) + 0.5) * 0x1p-53, v = (next() >> 11) * 0x1p-53;
     return static_cast<float>(std::sqrt(-2.0 * std::log(u)) * std::cos(6.283185307179586 * v));
   }
 };
@@ -65,7 +65,8 @@ bool expect_close_extra(const std::string& kernel, const std::string& shape, con
                         const float* extra, size_t n, double atol, double rtol);
 // Bit-for-bit (NaNs with equal bits), for kernels that must match the reference exactly.
 bool expect_bits(const std::string& kernel, const std::string& shape, const float* got, const float* want, size_t n);
-bool expect_ints(const std::string& kernel, const std::string& shape, const int32_t* got, const int32_t* want, size_t n);
+bool expect_ints(const std::string& kernel, const std::string& shape, const int32_t* got, const int32_t* want,
+                 size_t n);
 
 std::string shape_str(std::initializer_list<std::pair<const char*, int64_t>> dims);
 

@@ -54,7 +54,8 @@ bool expect_bits(const std::string& kernel, const std::string& shape, const floa
   return true;
 }
 
-bool expect_ints(const std::string& kernel, const std::string& shape, const int32_t* got, const int32_t* want, size_t n) {
+bool expect_ints(const std::string& kernel, const std::string& shape, const int32_t* got, const int32_t* want,
+                 size_t n) {
   stats().checks++;
   for (size_t i = 0; i < n; i++) {
     if (got[i] != want[i]) return report(kernel, shape, i, got[i], want[i], std::abs(got[i] - want[i]), 0);
@@ -92,7 +93,8 @@ int main(int argc, char** argv) {
     bool known = false;
     for (const auto& f : families) known = known || w == f.first;
     if (!known) {
-      std::printf("FAIL: unknown family '%s' (elementwise reduce softmax norm gemm attention scan optim ternary)\n", w.c_str());
+      std::printf("FAIL: unknown family '%s' (elementwise reduce softmax norm gemm attention scan optim ternary)\n",
+                  w.c_str());
       return 2;
     }
   }

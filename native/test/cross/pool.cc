@@ -23,7 +23,9 @@ Isa isa_under_test() {
   return isa;
 }
 
-std::string with_threads(const std::string& shape, int threads) { return shape + " threads=" + std::to_string(threads); }
+std::string with_threads(const std::string& shape, int threads) {
+  return shape + " threads=" + std::to_string(threads);
+}
 
 }  // namespace
 
@@ -50,7 +52,8 @@ void run_gemm() {
               flashlm::set_thread_count(threads);
               flashlm::set_active_isa(isa_under_test());
               flashlm::sgemm(g);
-              const std::string shape = shape_str({{"M", M}, {"N", N}, {"K", Kd}, {"ta", ta}, {"tb", tb}, {"batch", batch}}) +
+              const std::string shape =
+                  shape_str({{"M", M}, {"N", N}, {"K", Kd}, {"ta", ta}, {"tb", tb}, {"batch", batch}}) +
                                         " beta=" + std::to_string(beta);
               expect_close("sgemm", with_threads(shape, threads), got, want, 1e-7 * std::max<int64_t>(1, Kd), 1e-5);
             }
@@ -70,7 +73,8 @@ void run_attention() {
     const float scale = 1.0f / std::sqrt(static_cast<float>(s.D));
     std::vector<float> o_r(n), lse_r(nl), dq_r(n), dk_r(n), dv_r(n);
     flashlm::set_thread_count(1);
-    flashlm::attention_forward(Isa::scalar, q.data(), k.data(), v.data(), o_r.data(), lse_r.data(), s.B, s.T, s.H, s.D, scale);
+    flashlm::attention_forward(Isa::scalar, q.data(), k.data(), v.data(), o_r.data(), lse_r.data(), s.B, s.T, s.H, s.D,
+                               scale);
     flashlm::attention_backward(Isa::scalar, q.data(), k.data(), v.data(), o_r.data(), lse_r.data(), dout.data(),
                                 dq_r.data(), dk_r.data(), dv_r.data(), s.B, s.T, s.H, s.D, scale);
     const std::string shape = shape_str({{"B", s.B}, {"T", s.T}, {"H", s.H}, {"D", s.D}});
@@ -101,8 +105,8 @@ void run_attention() {
         flashlm::set_thread_count(threads);
         std::vector<float> got(x.size());
         flashlm::rope(isa_under_test(), x.data(), got.data(), cos_t.data(), sin_t.data(), B, T, H, D, pos0, inverse);
-        expect_close(inverse ? "rope inverse" : "rope", with_threads(shape_str({{"B", B}, {"T", T}, {"H", H}, {"D", D}}), threads),
-                     got, want, 1e-6, 1e-5);
+        const std::string sh = with_threads(shape_str({{"B", B}, {"T", T}, {"H", H}, {"D", D}}), threads);
+        expect_close(inverse ? "rope inverse" : "rope", sh, got, want, 1e-6, 1e-5);
       }
     }
   }
@@ -168,7 +172,8 @@ void run_optim() {
         flashlm::set_thread_count(threads);
         std::vector<float> pk = p0, mk = m0, vk = v0;
         K::adamw_step(pk.data(), g.data(), mk.data(), vk.data(), n, s);
-        const std::string sh = with_threads(shape_str({{"n", n}, {"step", h.step}}) + " beta1=" + std::to_string(h.b1), threads);
+        const std::string sh =
+            with_threads(shape_str({{"n", n}, {"step", h.step}}) + " beta1=" + std::to_string(h.b1), threads);
         expect_bits("adamw_step param", sh, pk.data(), pr.data(), n);
         expect_bits("adamw_step m", sh, mk.data(), mr.data(), n);
         expect_bits("adamw_step v", sh, vk.data(), vr.data(), n);

@@ -59,7 +59,9 @@ void run_elementwise() {
     std::vector<int64_t> sizes = odd_sizes();
     sizes.push_back(-1);  // the special values
     for (int64_t n0 : sizes) {
-      std::vector<float> x = n0 < 0 ? specials() : positive ? uniform(n0, n0 + o, 0.01f, 8) : uniform(n0, n0 + o, -8, 8);
+      std::vector<float> x = n0 < 0      ? specials()
+                             : positive ? uniform(n0, n0 + o, 0.01f, 8)
+                                        : uniform(n0, n0 + o, -8, 8);
       const int64_t n = static_cast<int64_t>(x.size());
       const auto g = uniform(n, n + 1, -1, 1);
       const std::string shape = n0 < 0 ? "specials" : shape_str({{"n", n}});
@@ -166,7 +168,8 @@ void run_softmax() {
         double abs_sum = 0;
         for (int64_t j = 0; j < C; j++) abs_sum += std::fabs(dy[r * C + j]);
         for (int64_t j = 0; j < C; j++)
-          extra[r * C + j] = static_cast<float>(std::exp(double(lr[r * C + j])) * std::sqrt(double(C)) * 6e-8 * abs_sum);
+          extra[r * C + j] =
+              static_cast<float>(std::exp(double(lr[r * C + j])) * std::sqrt(double(C)) * 6e-8 * abs_sum);
       }
       expect_close_extra("log_softmax_backward", shape, dk.data(), dr.data(), extra.data(), n, atol, rtol);
     }

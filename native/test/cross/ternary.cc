@@ -75,7 +75,10 @@ void run_ternary() {
     flashlm::set_active_isa(isa);
     flashlm::ternary_pack(codes.data(), n, k, packed_k.data());
     stats().checks++;
-    if (packed_k != packed) std::printf("FAIL ternary_pack [%s]: packed bytes differ\n", shape.c_str()), stats().failures++;
+    if (packed_k != packed) {
+      std::printf("FAIL ternary_pack [%s]: packed bytes differ\n", shape.c_str());
+      stats().failures++;
+    }
 
     std::vector<int32_t> rowsum(m, 0);
     for (int64_t i = 0; i < m; i++)
@@ -107,7 +110,8 @@ void run_ternary() {
       std::vector<int32_t> got(m * n, -7);
       flashlm::I8TernaryArgs d{x.data(), m, k, packed.data(), n, nullptr, got.data(), nullptr, nullptr, nullptr, false};
       flashlm::i8_ternary_gemm(d);
-      expect_ints("i8_ternary_gemm (driver)", shape + " threads=" + std::to_string(threads), got.data(), want_i.data(), m * n);
+      expect_ints("i8_ternary_gemm (driver)", shape + " threads=" + std::to_string(threads), got.data(),
+                  want_i.data(), m * n);
     }
 
     // Quantization: exact (correctly rounded division, round half to even, clamp), scales bit for bit.
@@ -127,10 +131,12 @@ void run_ternary() {
       std::vector<float> f_r(m * n), f_k(m * n), b_r(m * k), b_k(m * k);
       flashlm::set_active_isa(Isa::scalar);
       flashlm::f32_ternary_linear(xin.data(), m, packed.data(), n, k, ws.data(), true, f_r.data(), method);
-      flashlm::ternary_linear_backward_input(gin.data(), m, packed.data(), n, k, ws.data(), true, 0.7f, b_r.data(), method);
+      flashlm::ternary_linear_backward_input(gin.data(), m, packed.data(), n, k, ws.data(), true, 0.7f, b_r.data(),
+                                             method);
       flashlm::set_active_isa(isa);
       flashlm::f32_ternary_linear(xin.data(), m, packed.data(), n, k, ws.data(), true, f_k.data(), method);
-      flashlm::ternary_linear_backward_input(gin.data(), m, packed.data(), n, k, ws.data(), true, 0.7f, b_k.data(), method);
+      flashlm::ternary_linear_backward_input(gin.data(), m, packed.data(), n, k, ws.data(), true, 0.7f, b_k.data(),
+                                             method);
       const std::string s2 = shape + " method=" + std::to_string(method);
       expect_close("f32_ternary_linear", s2, f_k, f_r, 1e-7 * std::max<int64_t>(1, k), 1e-5);
       expect_close("ternary_linear_backward_input", s2, b_k, b_r, 1e-7 * std::max<int64_t>(1, n), 1e-5);
