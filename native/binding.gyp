@@ -63,6 +63,7 @@
           "defines": ["FLASHLM_HAVE_X86=1"],
         }],
         ["target_arch=='arm64'", {
+          "dependencies": ["flashlm_neon"],
           "defines": ["FLASHLM_HAVE_NEON=1"],
         }],
         ["OS=='linux'", {
@@ -73,41 +74,71 @@
         }],
       ],
     },
-    {
-      "target_name": "flashlm_avx2",
-      "type": "static_library",
-      "cflags_cc": ["-mavx2", "-mfma", "-mf16c", "-fPIC"],
-      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma", "-mf16c"] },
-      "defines": ["FLASHLM_ISA_NS=avx2"],
-      "sources": [
-        "src/kernels/gemm/avx2.cc",
-        "src/kernels/elementwise/avx2.cc",
-        "src/kernels/reduce/avx2.cc",
-        "src/kernels/softmax/avx2.cc",
-        "src/kernels/norm/avx2.cc",
-        "src/kernels/attention/avx2.cc",
-        "src/kernels/scan/avx2.cc",
-        "src/kernels/optim/avx2.cc",
-        "src/kernels/ternary/avx2.cc",
+  ],
+  "conditions": [
+    # Only the target architecture's kernel libraries are declared: make builds every declared target,
+    # and an arm64 compiler rejects -mavx2.
+    ["target_arch=='x64' or target_arch=='ia32'", {
+      "targets": [
+        {
+          "target_name": "flashlm_avx2",
+          "type": "static_library",
+          "cflags_cc": ["-mavx2", "-mfma", "-mf16c", "-fPIC"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma", "-mf16c"] },
+          "defines": ["FLASHLM_ISA_NS=avx2"],
+          "sources": [
+            "src/kernels/gemm/avx2.cc",
+            "src/kernels/elementwise/avx2.cc",
+            "src/kernels/reduce/avx2.cc",
+            "src/kernels/softmax/avx2.cc",
+            "src/kernels/norm/avx2.cc",
+            "src/kernels/attention/avx2.cc",
+            "src/kernels/scan/avx2.cc",
+            "src/kernels/optim/avx2.cc",
+            "src/kernels/ternary/avx2.cc",
+          ],
+        },
+        {
+          "target_name": "flashlm_avx512",
+          "type": "static_library",
+          "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512vnni", "-mavx2", "-mfma", "-mf16c", "-fPIC"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512vnni", "-mavx2", "-mfma"] },
+          "defines": ["FLASHLM_ISA_NS=avx512"],
+          "sources": [
+            "src/kernels/gemm/avx512.cc",
+            "src/kernels/elementwise/avx512.cc",
+            "src/kernels/reduce/avx512.cc",
+            "src/kernels/softmax/avx512.cc",
+            "src/kernels/norm/avx512.cc",
+            "src/kernels/attention/avx512.cc",
+            "src/kernels/scan/avx512.cc",
+            "src/kernels/optim/avx512.cc",
+            "src/kernels/ternary/avx512.cc",
+          ],
+        },
       ],
-    },
-    {
-      "target_name": "flashlm_avx512",
-      "type": "static_library",
-      "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512vnni", "-mavx2", "-mfma", "-mf16c", "-fPIC"],
-      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512vnni", "-mavx2", "-mfma"] },
-      "defines": ["FLASHLM_ISA_NS=avx512"],
-      "sources": [
-        "src/kernels/gemm/avx512.cc",
-        "src/kernels/elementwise/avx512.cc",
-        "src/kernels/reduce/avx512.cc",
-        "src/kernels/softmax/avx512.cc",
-        "src/kernels/norm/avx512.cc",
-        "src/kernels/attention/avx512.cc",
-        "src/kernels/scan/avx512.cc",
-        "src/kernels/optim/avx512.cc",
-        "src/kernels/ternary/avx512.cc",
+    }],
+    # NEON is baseline armv8-a: no extra -m flags, only a namespace of its own (FLASHLM_ISA_NS=neon).
+    ["target_arch=='arm64'", {
+      "targets": [
+        {
+          "target_name": "flashlm_neon",
+          "type": "static_library",
+          "cflags_cc": ["-fPIC"],
+          "defines": ["FLASHLM_ISA_NS=neon"],
+          "sources": [
+            "src/kernels/gemm/neon.cc",
+            "src/kernels/elementwise/neon.cc",
+            "src/kernels/reduce/neon.cc",
+            "src/kernels/softmax/neon.cc",
+            "src/kernels/norm/neon.cc",
+            "src/kernels/attention/neon.cc",
+            "src/kernels/scan/neon.cc",
+            "src/kernels/optim/neon.cc",
+            "src/kernels/ternary/neon.cc",
+          ],
+        },
       ],
-    },
+    }],
   ],
 }

@@ -51,6 +51,10 @@ Fns fns() {
     default: break;
   }
 #endif
+#if defined(FLASHLM_HAVE_NEON)
+  if (active_isa() == Isa::neon)
+    return {neon::binary_row, neon::unary_forward, neon::unary_backward, neon::swiglu_forward, neon::swiglu_backward};
+#endif
   return {binary_row_ref, unary_forward_ref, unary_backward_ref, swiglu_forward_ref, swiglu_backward_ref};
 }
 

@@ -32,6 +32,11 @@ const NormKernels& kernels() {
   if (active_isa() == Isa::avx512) return k_avx512;
   if (active_isa() == Isa::avx2) return k_avx2;
 #endif
+#if defined(FLASHLM_HAVE_NEON)
+  static const NormKernels k_neon = {neon::rmsnorm_forward, neon::rmsnorm_backward, neon::layernorm_forward,
+                                     neon::layernorm_backward};
+  if (active_isa() == Isa::neon) return k_neon;
+#endif
   return ref;
 }
 

@@ -65,6 +65,9 @@ Napi::Value adamw(const Napi::CallbackInfo& cb) {
     case Isa::avx512: avx512::adamw_step(p.data, g.data, m.data, v.data, n, s); break;
     case Isa::avx2: avx2::adamw_step(p.data, g.data, m.data, v.data, n, s); break;
 #endif
+#if defined(FLASHLM_HAVE_NEON)
+    case Isa::neon: neon::adamw_step(p.data, g.data, m.data, v.data, n, s); break;
+#endif
     default: ref::adamw_step(p.data, g.data, m.data, v.data, n, s);
   }
   return env.Undefined();
@@ -110,6 +113,9 @@ Napi::Value sgd(const Napi::CallbackInfo& cb) {
 #if defined(FLASHLM_HAVE_X86)
     case Isa::avx512: avx512::sgd_step(p.data, g.data, buf.data, n, s); break;
     case Isa::avx2: avx2::sgd_step(p.data, g.data, buf.data, n, s); break;
+#endif
+#if defined(FLASHLM_HAVE_NEON)
+    case Isa::neon: neon::sgd_step(p.data, g.data, buf.data, n, s); break;
 #endif
     default: ref::sgd_step(p.data, g.data, buf.data, n, s);
   }
@@ -158,6 +164,9 @@ Napi::Value global_norm(const Napi::CallbackInfo& cb) {
     case Isa::avx512: block = avx512::grad_sumsq_block; break;
     case Isa::avx2: block = avx2::grad_sumsq_block; break;
 #endif
+#if defined(FLASHLM_HAVE_NEON)
+    case Isa::neon: block = neon::grad_sumsq_block; break;
+#endif
     default: break;
   }
   grad_sumsq(ptrs.data(), lens.data(), count, per.data(), block);
@@ -185,6 +194,9 @@ Napi::Value scale_grads(const Napi::CallbackInfo& cb) {
 #if defined(FLASHLM_HAVE_X86)
       case Isa::avx512: avx512::grad_scale_inplace(a.data, a.length, s); break;
       case Isa::avx2: avx2::grad_scale_inplace(a.data, a.length, s); break;
+#endif
+#if defined(FLASHLM_HAVE_NEON)
+      case Isa::neon: neon::grad_scale_inplace(a.data, a.length, s); break;
 #endif
       default: ref::grad_scale_inplace(a.data, a.length, s);
     }

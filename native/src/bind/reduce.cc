@@ -36,6 +36,9 @@ Fns fns() {
     default: break;
   }
 #endif
+#if defined(FLASHLM_HAVE_NEON)
+  if (active_isa() == Isa::neon) return {neon::sum_contig, neon::sum_strided, neon::max_contig, neon::max_strided};
+#endif
   return {sum_contig_ref, sum_strided_ref, max_contig_ref, max_strided_ref};
 }
 

@@ -53,6 +53,9 @@ Napi::Value conv_forward(const Napi::CallbackInfo& cb) {
     case Isa::avx512: avx512::causal_conv1d_forward(x.data, w.data, y.data, d.B, d.T, d.C, K); break;
     case Isa::avx2: avx2::causal_conv1d_forward(x.data, w.data, y.data, d.B, d.T, d.C, K); break;
 #endif
+#if defined(FLASHLM_HAVE_NEON)
+    case Isa::neon: neon::causal_conv1d_forward(x.data, w.data, y.data, d.B, d.T, d.C, K); break;
+#endif
     default: causal_conv1d_forward_ref(x.data, w.data, y.data, d.B, d.T, d.C, K);
   }
   throw_if_interrupted(env, fn);
@@ -99,6 +102,9 @@ Napi::Value conv_backward(const Napi::CallbackInfo& cb) {
     case Isa::avx512: avx512::causal_conv1d_backward(x.data, w.data, dy.data, dx.data, dw.data, d.B, d.T, d.C, K); break;
     case Isa::avx2: avx2::causal_conv1d_backward(x.data, w.data, dy.data, dx.data, dw.data, d.B, d.T, d.C, K); break;
 #endif
+#if defined(FLASHLM_HAVE_NEON)
+    case Isa::neon: neon::causal_conv1d_backward(x.data, w.data, dy.data, dx.data, dw.data, d.B, d.T, d.C, K); break;
+#endif
     default: causal_conv1d_backward_ref(x.data, w.data, dy.data, dx.data, dw.data, d.B, d.T, d.C, K);
   }
   throw_if_interrupted(env, fn);
@@ -126,6 +132,9 @@ Napi::Value cumsum(const Napi::CallbackInfo& cb) {
 #if defined(FLASHLM_HAVE_X86)
     case Isa::avx512: run = kBackward ? avx512::cumsum_backward : avx512::cumsum_forward; break;
     case Isa::avx2: run = kBackward ? avx2::cumsum_backward : avx2::cumsum_forward; break;
+#endif
+#if defined(FLASHLM_HAVE_NEON)
+    case Isa::neon: run = kBackward ? neon::cumsum_backward : neon::cumsum_forward; break;
 #endif
     default: break;
   }

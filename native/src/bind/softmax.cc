@@ -33,6 +33,10 @@ const SoftmaxKernels& kernels() {
   if (active_isa() == Isa::avx512) return k_avx512;
   if (active_isa() == Isa::avx2) return k_avx2;
 #endif
+#if defined(FLASHLM_HAVE_NEON)
+  static const SoftmaxKernels k_neon = FLASHLM_SOFTMAX_TABLE(neon::);
+  if (active_isa() == Isa::neon) return k_neon;
+#endif
   return ref;
 }
 

@@ -1,6 +1,6 @@
 // Causal multi-head attention (FlashAttention-2 style, on CPU) and rotate-half RoPE: the scalar
-// reference (ref.cc, the oracle), the per-ISA task kernels (simd.h via avx2.cc / avx512.cc) and the
-// threaded driver that runs them (driver.cc). Spec S7: scores q·kᵀ·scale, keys j > i masked.
+// reference (ref.cc, the oracle), the per-ISA task kernels (simd.h via avx2.cc / avx512.cc / neon.cc)
+// and the threaded driver that runs them (driver.cc). Spec S7: scores q·kᵀ·scale, keys j > i masked.
 //
 // Shapes (B batch, T time, H heads, D head dim, C = H·D): q, k, v, o, dO, dq, dk, dv are (B, T, H, D),
 // i.e. the (B, T, C) output of a linear layer; lse (the per-row logsumexp of the scaled scores,
@@ -46,6 +46,7 @@ void rope_ref(const float* x, float* y, const float* cos_t, const float* sin_t, 
 
 namespace avx2 { FLASHLM_ATTENTION_ISA_DECLS }
 namespace avx512 { FLASHLM_ATTENTION_ISA_DECLS }
+namespace neon { FLASHLM_ATTENTION_ISA_DECLS }
 
 // ---- dispatch (driver.cc): the reference for Isa::scalar (and neon), the tiled kernels otherwise ----
 void attention_forward(Isa isa, const float* q, const float* k, const float* v, float* o, float* lse, int64_t B,

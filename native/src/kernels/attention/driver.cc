@@ -1,5 +1,5 @@
 // Runs the attention/RoPE kernels of the active ISA on the thread pool: the scalar reference for
-// Isa::scalar (and neon, which has no tiled kernels yet), the tiled simd.h tasks otherwise. Compiled
+// Isa::scalar, the tiled simd.h tasks otherwise (avx2, avx512, neon). Compiled
 // with baseline flags; per-thread scratch lives here so the ISA files stay free of std containers.
 #include <atomic>
 #include <cstdlib>
@@ -34,6 +34,11 @@ const IsaKernels* kernels_for(Isa isa) {
                                    avx512::rope_rows};
   if (isa == Isa::avx2) return &k_avx2;
   if (isa == Isa::avx512) return &k_avx512;
+#endif
+#if defined(FLASHLM_HAVE_NEON)
+  static const IsaKernels k_neon{neon::attn_fwd_block_rows, neon::attn_fwd_scratch_floats, neon::attn_fwd_task,
+                                 neon::attn_bwd_scratch_floats, neon::attn_bwd_head, neon::rope_rows};
+  if (isa == Isa::neon) return &k_neon;
 #endif
   return nullptr;
 }

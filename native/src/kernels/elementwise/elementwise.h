@@ -1,6 +1,6 @@
 // Elementwise kernels: broadcast binary arithmetic (one strided row at a time), unary activations
 // forward + backward, and fused SwiGLU. Declares the scalar reference (*_ref, the oracle, plain
-// double-precision libm math) and the avx2:: / avx512:: versions; bind/elementwise.cc walks shapes,
+// double-precision libm math) and the avx2:: / avx512:: / neon:: versions; bind/elementwise.cc walks shapes,
 // threads and dispatches. Vector math (exp, log, erfc, tanh) and its accuracy: vec_math.inl.
 #pragma once
 #include <cstdint>
@@ -39,6 +39,7 @@ void swiglu_backward_ref(int64_t n, const float* gate, const float* up, const fl
 
 namespace avx2 { FLASHLM_ELEMENTWISE_DECLS }
 namespace avx512 { FLASHLM_ELEMENTWISE_DECLS }
+namespace neon { FLASHLM_ELEMENTWISE_DECLS }
 #undef FLASHLM_ELEMENTWISE_DECLS
 
 }  // namespace flashlm

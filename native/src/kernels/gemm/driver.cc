@@ -40,7 +40,10 @@ const SgemmKernels* kernels_for(Isa isa) {
   if (isa == Isa::avx512) return &avx512::sgemm_kernels();
   if (isa == Isa::avx2) return &avx2::sgemm_kernels();
 #endif
-  return nullptr;  // scalar, neon: the reference loops
+#if defined(FLASHLM_HAVE_NEON)
+  if (isa == Isa::neon) return &neon::sgemm_kernels();
+#endif
+  return nullptr;  // scalar: the reference loops
 }
 
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }

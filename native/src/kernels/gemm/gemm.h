@@ -1,6 +1,6 @@
 // f32 GEMM family, internal interface (no N-API): C = op(A)·op(B) + beta·C on raw row-major
 // pointers. The binding (bind/gemm.cc) validates shapes and calls sgemm(); driver.cc owns blocking,
-// threading and ISA dispatch; ref.cc is the scalar reference; avx2.cc / avx512.cc supply packing
+// threading and ISA dispatch; ref.cc is the scalar reference; avx2.cc / avx512.cc / neon.cc supply packing
 // and register-blocked micro-kernels through an SgemmKernels table.
 #pragma once
 #include <cstdint>
@@ -52,6 +52,9 @@ namespace avx2 {
 const SgemmKernels& sgemm_kernels();
 }
 namespace avx512 {
+const SgemmKernels& sgemm_kernels();
+}
+namespace neon {
 const SgemmKernels& sgemm_kernels();
 }
 

@@ -2,7 +2,7 @@
 // weight and bias) over the last axis, forward and backward. x, y, dy, dx are (R, C); weight/bias (C);
 // the saved statistics mean/rstd are (R). Kernels are serial over the rows given; bind/norm.cc splits
 // rows across threads and reduces dweight/dbias over fixed row blocks.
-// Declared once per ISA: *_ref (scalar oracle, ref.cc), avx2::*, avx512::* (simd_rows.h).
+// Declared once per ISA: *_ref (scalar oracle, ref.cc), avx2::*, avx512::*, neon::* (simd_rows.h).
 #pragma once
 #include <cstdint>
 
@@ -28,4 +28,5 @@ namespace flashlm {
 FLASHLM_NORM_KERNELS(_ref)
 namespace avx2 { FLASHLM_NORM_KERNELS() }
 namespace avx512 { FLASHLM_NORM_KERNELS() }
+namespace neon { FLASHLM_NORM_KERNELS() }
 }  // namespace flashlm

@@ -40,6 +40,7 @@ struct SgdScalars {
 namespace ref { FLASHLM_OPTIM_DECLS }
 namespace avx2 { FLASHLM_OPTIM_DECLS }
 namespace avx512 { FLASHLM_OPTIM_DECLS }
+namespace neon { FLASHLM_OPTIM_DECLS }
 
 // Elements per sum-of-squares block: partials are per (array, block) and summed in index order, so
 // the norm is bit-identical for any thread count (it may differ between ISAs in the last bits).

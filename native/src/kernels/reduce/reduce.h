@@ -1,6 +1,6 @@
 // Reduction kernels over a (outer, n, inner) view: sum (float64 accumulation) and max with argmax,
 // plus the contiguous-row forms used when inner == 1 and for full reductions. Scalar reference
-// (*_ref) and avx2:: / avx512:: versions; bind/reduce.cc does the reshaping, tiling and threading.
+// (*_ref) and avx2:: / avx512:: / neon:: versions; bind/reduce.cc does the reshaping, tiling and threading.
 // Results never depend on the thread count: each output is produced by one task in a fixed order.
 #pragma once
 #include <cstdint>
@@ -27,6 +27,7 @@ void max_strided_ref(int64_t n, int64_t inner, int64_t cols, const float* x, flo
 
 namespace avx2 { FLASHLM_REDUCE_DECLS }
 namespace avx512 { FLASHLM_REDUCE_DECLS }
+namespace neon { FLASHLM_REDUCE_DECLS }
 #undef FLASHLM_REDUCE_DECLS
 
 }  // namespace flashlm

@@ -32,5 +32,6 @@ void cumsum_backward_ref(const float* dy, float* dx, int64_t B, int64_t T, int64
 
 namespace avx2 { FLASHLM_SCAN_DECLS }
 namespace avx512 { FLASHLM_SCAN_DECLS }
+namespace neon { FLASHLM_SCAN_DECLS }
 
 }  // namespace flashlm

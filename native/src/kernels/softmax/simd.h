@@ -1,8 +1,9 @@
 // A small float-vector vocabulary (VecF) for the row kernels of the softmax and norm families, plus a
-// vectorised exp. Included INSIDE namespace flashlm::FLASHLM_ISA_NS by avx2.cc / avx512.cc (after
-// <immintrin.h>), so every copy is distinct per ISA; the 512-bit wrapper is picked when the TU is
-// compiled with -mavx512f, the 256-bit one otherwise. Everything sits in an anonymous namespace: other
-// families may define their own helpers with these names in the same ISA namespace.
+// vectorised exp. Included INSIDE namespace flashlm::FLASHLM_ISA_NS by avx2.cc / avx512.cc / neon.cc
+// (after <immintrin.h> / <arm_neon.h>), so every copy is distinct per ISA; the 512-bit wrapper is picked
+// when the TU is compiled with -mavx512f, the 128-bit one on arm64, the 256-bit one otherwise. Everything
+// sits in an anonymous namespace: other families may define their own helpers with these names in the
+// same ISA namespace.
 #pragma once
 
 namespace {
@@ -32,6 +33,52 @@ struct VecF {
   static T round(T x) { return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static T scale2(T y, T n) { return _mm512_scalef_ps(y, n); }  // y * 2^n
   static T zero_where_less(T x, T thr, T v) { return _mm512_maskz_mov_ps(~_mm512_cmp_ps_mask(x, thr, _CMP_LT_OQ), v); }
+};
+#elif defined(__ARM_NEON)
+// 4 lanes. Tails go through a stack buffer (NEON has no masked loads): lanes past n read as `fill`
+// and are never written back. max/min copy x86: the SECOND operand comes back when either is NaN.
+struct VecF {
+  using T = float32x4_t;
+  static constexpr int W = 4;
+  static T zero() { return vdupq_n_f32(0.0f); }
+  static T set1(float a) { return vdupq_n_f32(a); }
+  static T load(const float* p) { return vld1q_f32(p); }
+  static void store(float* p, T v) { vst1q_f32(p, v); }
+  static T load_tail(const float* p, int64_t n, float fill) {  // 0 <= n < 4
+    float b[4] = {fill, fill, fill, fill};
+    for (int64_t i = 0; i < n; i++) b[i] = p[i];
+    return vld1q_f32(b);
+  }
+  static void store_tail(float* p, T v, int64_t n) {
+    float b[4];
+    vst1q_f32(b, v);
+    for (int64_t i = 0; i < n; i++) p[i] = b[i];
+  }
+  static T add(T a, T b) { return vaddq_f32(a, b); }
+  static T sub(T a, T b) { return vsubq_f32(a, b); }
+  static T mul(T a, T b) { return vmulq_f32(a, b); }
+  static T fmadd(T a, T b, T c) { return vfmaq_f32(c, a, b); }
+  static T fnmadd(T a, T b, T c) { return vfmsq_f32(c, a, b); }  // c - a*b
+  static T max(T a, T b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }
+  static T min(T a, T b) { return vbslq_f32(vcltq_f32(a, b), a, b); }
+  // Same pairing as the AVX2 reduction (halves, then neighbours).
+  static float hsum(T v) {
+    float32x2_t s = vadd_f32(vget_low_f32(v), vget_high_f32(v));
+    return vget_lane_f32(s, 0) + vget_lane_f32(s, 1);
+  }
+  static float hmax(T v) {
+    T s = max(v, vextq_f32(v, v, 2));
+    s = max(s, vextq_f32(s, s, 1));
+    return vgetq_lane_f32(s, 0);
+  }
+  static T round(T x) { return vrndnq_f32(x); }
+  static T scale2(T y, T n) {  // n integral in [-126, 127]: build 2^n from its exponent bits
+    int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127)), 23);
+    return vmulq_f32(y, vreinterpretq_f32_s32(e));
+  }
+  static T zero_where_less(T x, T thr, T v) {
+    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(v), vcltq_f32(x, thr)));
+  }
 };
 #else
 struct VecF {

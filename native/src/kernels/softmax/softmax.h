@@ -1,7 +1,7 @@
 // Softmax family: softmax and log-softmax over the last axis, and fused softmax cross-entropy.
 // Inputs are viewed as (R, C) rows (V for the vocabulary in cross-entropy). Every kernel here is
 // serial over the rows it is given; bind/softmax.cc splits rows across threads and polls interrupts.
-// Declared once per ISA: *_ref (scalar oracle, ref.cc), avx2::*, avx512::* (simd_rows.h).
+// Declared once per ISA: *_ref (scalar oracle, ref.cc), avx2::*, avx512::*, neon::* (simd_rows.h).
 #pragma once
 #include <cstdint>
 
@@ -27,4 +27,5 @@ namespace flashlm {
 FLASHLM_SOFTMAX_KERNELS(_ref)
 namespace avx2 { FLASHLM_SOFTMAX_KERNELS() }
 namespace avx512 { FLASHLM_SOFTMAX_KERNELS() }
+namespace neon { FLASHLM_SOFTMAX_KERNELS() }
 }  // namespace flashlm

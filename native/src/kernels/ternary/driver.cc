@@ -1,7 +1,7 @@
 // Threading, scratch and ISA dispatch for the ternary family (ternary.h). The micro-kernels only
 // compute (row range × panel range) blocks; this file computes the activation row sums, cuts the
 // output into per-thread parts, polls the interrupt flag between row blocks, and runs the f32 paths
-// (dequantize into a per-thread buffer + the gemm family's sgemm). Baseline x86-64 code.
+// (dequantize into a per-thread buffer + the gemm family's sgemm). Baseline x86-64 / armv8-a code.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -46,7 +46,10 @@ const TernaryKernels* kernels_for(Isa isa) {
   if (isa == Isa::avx512 && cpu_features().avx512_vnni) return &avx512::ternary_kernels();
   if (isa == Isa::avx512 || isa == Isa::avx2) return &avx2::ternary_kernels();
 #endif
-  return nullptr;  // scalar, neon: the reference
+#if defined(FLASHLM_HAVE_NEON)
+  if (isa == Isa::neon) return &neon::ternary_kernels();
+#endif
+  return nullptr;  // scalar: the reference
 }
 
 // Below this many multiply-adds per thread a second thread costs more than it saves (waking the

@@ -2,8 +2,7 @@
 // activation quantization (spec §9), int8 × ternary GEMM with int32 accumulators and a fused f32
 // rescale, and the f32 paths (dequantize + f32 GEMM) for variants without activation quantization.
 // bind/ternary.cc validates; driver.cc threads and dispatches; ref.cc is the scalar oracle;
-// avx2.cc / avx512.cc hold the micro-kernels. (neon.cc: a NEON micro-kernel would slot in as
-// `namespace neon { const TernaryKernels& ternary_kernels(); }` below; none is written yet.)
+// avx2.cc / avx512.cc / neon.cc hold the micro-kernels.
 //
 // Shapes: weights W are (N = out, K = in) like PyTorch, activations x (M, K), outputs (M, N).
 //
@@ -110,6 +109,11 @@ const TernaryKernels& ternary_kernels();
 }
 namespace avx512 {
 const TernaryKernels& ternary_kernels();  // needs VNNI: the driver checks cpu_features().avx512_vnni
+}
+namespace neon {
+const TernaryKernels& ternary_kernels();  // the SDOT kernel where HWCAP_ASIMDDP says so, else the baseline one
+const TernaryKernels& ternary_kernels_dotprod();   // armv8.2-a dotprod (the caller checked the CPU has it)
+const TernaryKernels& ternary_kernels_baseline();  // armv8-a: vmull_s8 + vpadalq_s16
 }
 
 // ---- driver.cc: threaded, dispatched on active_isa(); return false if interrupted ----
