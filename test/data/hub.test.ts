@@ -36,7 +36,12 @@ function parquet(texts: string[], rowGroupSize: number, gzip = false): Buffer {
 }
 
 const fwDocs = [0, 1].map((s) => Array.from({ length: 250 }, (_, i) => `FineWeb shard ${s} document ${i}: photosynthesis turns light into sugar.`));
+// 2 MB of incompressible documents in 30 row groups, to see that streaming reads only the footer (hyparquet
+// fetches the last 512 KB) and the row groups it needs.
+const BIG = 'sample/100BT/000_00000.parquet';
+const bigDocs = Array.from({ length: 3000 }, (_, i) => `doc ${i} ` + Array.from({ length: 8 }, (_, k) => createHash('sha512').update(`${i}/${k}`).digest('base64')).join(''));
 const files = new Map<string, Buffer>([
+  [`${FW}/${BIG}`, parquet(bigDocs, 100)],
   [`${TS}/TinyStoriesV2-GPT4-train.txt`, asTxt(trainStories)],
   [`${TS}/TinyStoriesV2-GPT4-valid.txt`, asTxt(validStories)],
   [`${TS}/data/train-00000-of-00004-2d5a1467fff1081b.parquet`, parquet(trainStories.slice(0, 100), 30)],
@@ -178,6 +183,36 @@ describe('FineWeb-Edu', () => {
     await expect(parquetTexts(p, 'content').next()).rejects.toThrow(/x\.parquet: no column 'content' in this parquet file; it has text, id/);
     fs.writeFileSync(p, 'not parquet at all');
     await expect(parquetTexts(p).next()).rejects.toThrow(/not a readable parquet file/);
+  });
+});
+
+describe('stream: true (no download)', () => {
+  test('FineWeb-Edu parquet row groups over Range requests, nothing cached', async () => {
+    const c = corpus('fineweb-edu', { ...opts(), stream: true, validationFraction: 0 });
+    expect(await c.train.toArray()).toEqual(fwDocs[0]);
+    expect(listCache()).toEqual([]);
+    const cdn = log.filter((r) => r.url.startsWith('/cdn/'));
+    expect(cdn.length).toBeGreaterThan(2);
+    expect(cdn.every((r) => /^bytes=\d+-\d+$/.test(r.range ?? ''))).toBe(true);
+  });
+
+  test('maxDocuments reads only the first row group, not the whole shard', async () => {
+    const c = corpus('fineweb-edu', { ...opts(), stream: true, maxDocuments: 10, validationFraction: 0, shards: [BIG] });
+    expect(await c.train.toArray()).toEqual(bigDocs.slice(0, 10));
+    const ranges = log.filter((r) => r.url.startsWith('/cdn/') && r.range).map((r) => r.range!.split(/[=-]/).map(Number));
+    const bytes = ranges.reduce((sum, [, a, b]) => sum + b - a + 1, 0);
+    expect(bytes).toBeLessThan(files.get(`${FW}/${BIG}`)!.length / 3);
+  });
+
+  test('TinyStories .txt and parquet streamed', async () => {
+    expect(await corpus('tinystories', { ...opts(), stream: true }).validation.toArray()).toEqual(validStories);
+    expect(await corpus('tinystories', { ...opts(), stream: true, format: 'parquet' }).train.toArray()).toEqual(trainStories);
+    expect(listCache()).toEqual([]);
+  });
+
+  test('a server down while streaming names the file', async () => {
+    const c = corpus('fineweb-edu', { ...opts(), stream: true, baseUrl: 'http://127.0.0.1:9' });
+    await expect(c.train.toArray()).rejects.toThrow(/^corpus\('fineweb-edu'\): could not fetch .*000_00000\.parquet \(ECONNREFUSED.*HINT: .*pass \{ local: '<dir>' \}/);
   });
 });
 

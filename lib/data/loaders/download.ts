@@ -40,6 +40,8 @@ export interface DownloadOptions {
 
 interface Hop {
   res: http.IncomingMessage;
+  /** The URL that answered, after redirects. */
+  url: string;
   linkedSize?: number;
   linkedSha?: string;
 }
@@ -47,7 +49,7 @@ interface Hop {
 const OFFLINE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNRESET', 'ESOCKETTIMEDOUT']);
 
 /** GET with redirects followed by hand, so the hub's X-Linked-* headers on the redirect are kept. */
-function get(url: string, headers: Record<string, string>, opts: DownloadOptions, hops = 0, seen: Omit<Hop, 'res'> = {}): Promise<Hop> {
+function get(url: string, headers: Record<string, string>, opts: DownloadOptions, hops = 0, seen: Omit<Hop, 'res' | 'url'> = {}): Promise<Hop> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const lib = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : undefined;
@@ -69,7 +71,7 @@ function get(url: string, headers: Record<string, string>, opts: DownloadOptions
         get(to, h, opts, hops + 1, next).then(resolve, reject);
         return;
       }
-      resolve({ res, ...next });
+      resolve({ res, url, ...next });
     });
     req.setTimeout(opts.timeoutMs ?? 30000, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
@@ -205,4 +207,105 @@ function progressBar(label: string, total: number | undefined, start: number): S
   const update = bar.update.bind(bar);
   bar.update = ((v: number) => update(v, { got: mb(v) })) as SingleBar['update'];
   return bar;
+}
+
+/** A random-access view of a remote file (hyparquet's AsyncBuffer): each slice is one Range request. */
+export interface RemoteBuffer {
+  byteLength: number;
+  slice(start: number, end?: number): Promise<ArrayBuffer>;
+}
+
+async function readBody(res: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Opens a remote file for range reads without downloading it (parquet row groups straight from the hub).
+ * The redirect is resolved once; a signed CDN URL that expires (403/410) is resolved again.
+ *
+ * @example
+ * const buf = await remoteBuffer('https://huggingface.co/datasets/HuggingFaceFW/fineweb-edu/resolve/main/sample/10BT/000_00000.parquet');
+ */
+export async function remoteBuffer(url: string, opts: DownloadOptions = {}): Promise<RemoteBuffer> {
+  const token = opts.token ?? process.env.HF_TOKEN;
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const request = async (from: string, range: string): Promise<Hop> => {
+    try {
+      return await get(from, { ...auth, range }, opts);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err instanceof DataUnavailableError || err instanceof TypeError) throw err;
+      throw unavailable(url, err.code && OFFLINE_CODES.has(err.code) ? `${err.code}: offline or the server is unreachable` : err.message, opts);
+    }
+  };
+  const first = await request(url, 'bytes=0-0');
+  first.res.resume();
+  const total = /\/(\d+)$/.exec(String(first.res.headers['content-range'] ?? ''));
+  if (first.res.statusCode !== 206 || !total) {
+    const status = first.res.statusCode ?? 0;
+    if (status === 200) throw unavailable(url, 'the server ignores Range requests, so the file cannot be streamed; drop { stream: true } to download it', opts);
+    throw unavailable(url, `HTTP ${status}${status === 404 ? ', not found: check the repository, revision and path' : ''}`, opts);
+  }
+  const byteLength = Number(total[1]);
+  let resolved = first.url;
+  return {
+    byteLength,
+    async slice(start: number, end: number = byteLength): Promise<ArrayBuffer> {
+      if (end <= start) return new ArrayBuffer(0);
+      const range = `bytes=${start}-${end - 1}`;
+      let hop = await request(resolved, range);
+      if ((hop.res.statusCode === 403 || hop.res.statusCode === 410) && resolved !== url) {
+        hop.res.resume();
+        hop = await request(url, range);
+        resolved = hop.url;
+      }
+      if (hop.res.statusCode !== 206) {
+        hop.res.resume();
+        throw unavailable(url, `HTTP ${hop.res.statusCode} for range ${range}`, opts);
+      }
+      let body: Buffer;
+      try {
+        body = await readBody(hop.res);
+      } catch (e) {
+        throw unavailable(url, `connection lost reading range ${range}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, opts);
+      }
+      if (body.length !== end - start) throw unavailable(url, `range ${range} returned ${body.length} bytes, expected ${end - start}`, opts);
+      return body.buffer.slice(body.byteOffset, body.byteOffset + body.length) as ArrayBuffer;
+    },
+  };
+}
+
+/**
+ * Streams a remote text file as decoded UTF-8 chunks without caching it (one GET; nothing is resumed).
+ *
+ * @example
+ * for await (const story of splitDocuments(await remoteText(url), SEPARATIONS.stories)) ...
+ */
+export async function remoteText(url: string, opts: DownloadOptions = {}): Promise<AsyncIterable<string>> {
+  const token = opts.token ?? process.env.HF_TOKEN;
+  let hop: Hop;
+  try {
+    hop = await get(url, token ? { authorization: `Bearer ${token}` } : {}, opts);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err instanceof DataUnavailableError || err instanceof TypeError) throw err;
+    throw unavailable(url, err.code && OFFLINE_CODES.has(err.code) ? `${err.code}: offline or the server is unreachable` : err.message, opts);
+  }
+  const status = hop.res.statusCode ?? 0;
+  if (status !== 200) {
+    hop.res.resume();
+    throw unavailable(url, `HTTP ${status}${status === 404 ? ', not found: check the repository, revision and path' : ''}`, opts);
+  }
+  hop.res.setEncoding('utf8');
+  const res = hop.res;
+  return (async function* () {
+    try {
+      for await (const chunk of res) yield chunk as string;
+    } catch (e) {
+      throw unavailable(url, `connection lost while streaming: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, opts);
+    }
+    if (!res.complete) throw unavailable(url, 'connection closed before the end of the file', opts);
+  })();
 }

@@ -7,7 +7,7 @@ import { Corpus } from '../corpus/corpus';
 import { Documents, checkSplitRule, splitStream, type SplitRule } from '../corpus/documents';
 import { resolveSeparation, splitDocuments, type Separation, type SeparationName } from '../corpus/separation';
 import { cacheDir, hubCachePath } from './cache';
-import { DataUnavailableError, download } from './download';
+import { DataUnavailableError, download, remoteBuffer, remoteText } from './download';
 import { parquetTexts } from './parquet';
 
 /** Options shared by the hub corpora. */
@@ -26,6 +26,12 @@ export interface HubOptions {
   progress?: boolean;
   /** Download progress callback. */
   onProgress?: (file: string, bytes: number, total: number | undefined) => void;
+  /**
+   * Read straight from the hub instead of downloading whole files: parquet row groups by HTTP range
+   * requests, .txt as one streamed GET. Nothing is cached; suits a few documents from a big file
+   * (with maxDocuments). Ignored with `local`.
+   */
+  stream?: boolean;
 }
 
 export interface TinyStoriesOptions extends HubOptions {
@@ -71,6 +77,30 @@ function hubUrl(base: string, repo: string, revision: string, file: string): str
   return `${base.replace(/\/+$/, '')}/datasets/${repo}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
 }
 
+function fileUrl(f: HubFile, o: HubOptions): string {
+  return hubUrl(o.baseUrl ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co', f.repo, o.revision ?? 'main', f.path);
+}
+
+function prefixed<T>(fn: string, p: Promise<T>): Promise<T> {
+  return p.catch((e: unknown) => {
+    if (e instanceof Error && !e.message.startsWith(fn)) e.message = `${fn}: ${e.message}`;
+    throw e;
+  });
+}
+
+async function* prefixedStream(fn: string, it: AsyncIterable<string>): AsyncGenerator<string> {
+  try {
+    yield* it;
+  } catch (e) {
+    if (e instanceof Error && !e.message.startsWith(fn)) e.message = `${fn}: ${e.message}`;
+    throw e;
+  }
+}
+
+function streamHint(fn: string, f: HubFile): string {
+  return `${fn} streams ${f.path} from the hub dataset ${f.repo}. Offline? Download it elsewhere and pass { local: '<dir>' } naming a directory that holds ${path.basename(f.path)}.`;
+}
+
 /** Finds or fetches one file; returns its local path. */
 async function fetchFile(fn: string, f: HubFile, o: HubOptions): Promise<string> {
   const revision = o.revision ?? 'main';
@@ -82,25 +112,31 @@ async function fetchFile(fn: string, f: HubFile, o: HubOptions): Promise<string>
   }
   const root = cacheDir(o.cacheDir);
   const dest = hubCachePath(root, f.repo, revision, f.path);
-  const url = hubUrl(o.baseUrl ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co', f.repo, revision, f.path);
+  const url = fileUrl(f, o);
   const hint =
     `${fn} needs ${f.path} from the hub dataset ${f.repo}. Offline? Download it elsewhere, then either put it at ${dest} ` +
     `or pass { local: '<dir>' } naming a directory that holds ${path.basename(f.path)} (or set FLASHLM_CACHE to a cache that has it).`;
-  try {
-    return await download(url, dest, { size: f.size, sha256: f.sha256, progress: o.progress, hint, onProgress: o.onProgress && ((b, t) => o.onProgress!(f.path, b, t)) });
-  } catch (e) {
-    if (e instanceof Error && !e.message.startsWith(fn)) e.message = `${fn}: ${e.message}`;
-    throw e;
-  }
+  return prefixed(fn, download(url, dest, { size: f.size, sha256: f.sha256, progress: o.progress, hint, onProgress: o.onProgress && ((b, t) => o.onProgress!(f.path, b, t)) }));
 }
 
 async function* textFileDocs(fn: string, f: HubFile, o: HubOptions, rule: Separation): AsyncGenerator<string> {
+  if (o.stream && o.local === undefined) {
+    const chunks = await prefixed(fn, remoteText(fileUrl(f, o), { hint: streamHint(fn, f) }));
+    yield* prefixedStream(fn, splitDocuments(chunks, rule));
+    return;
+  }
   const file = await fetchFile(fn, f, o);
   yield* splitDocuments(fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), rule);
 }
 
 async function* parquetDocs(fn: string, files: readonly HubFile[], o: HubOptions): AsyncGenerator<string> {
-  for (const f of files) yield* parquetTexts(await fetchFile(fn, f, o), 'text');
+  for (const f of files) {
+    if (o.stream && o.local === undefined) {
+      const url = fileUrl(f, o);
+      const buffer = await prefixed(fn, remoteBuffer(url, { hint: streamHint(fn, f) }));
+      yield* prefixedStream(fn, parquetTexts({ label: url, buffer }, 'text'));
+    } else yield* parquetTexts(await fetchFile(fn, f, o), 'text');
+  }
 }
 
 function limited(d: Documents, o: HubOptions): Documents {

@@ -1,5 +1,6 @@
 // Reads one text column of a parquet file row group by row group (hyparquet, pure JS), so memory stays at
-// about one row group however large the file (FineWeb-Edu shards are ~2 GB). Snappy is built into
+// about one row group however large the file (FineWeb-Edu shards are ~2 GB), from a local file or over
+// HTTP range requests (download.ts remoteBuffer). Snappy is built into
 // hyparquet; zstd, gzip, brotli and lz4 come from hyparquet-compressors.
 import { FormatError } from '../../errors';
 import { loadCompressors, loadHyparquet } from './esm';
@@ -11,21 +12,31 @@ export interface ParquetInfo {
   columns: string[];
 }
 
-async function open(file: string) {
+/** A local path, or a random-access buffer (remoteBuffer) with a label for messages. */
+export type ParquetSource = string | { label: string; buffer: AsyncBufferLike };
+
+/** hyparquet's AsyncBuffer. */
+export interface AsyncBufferLike {
+  byteLength: number;
+  slice(start: number, end?: number): ArrayBuffer | Promise<ArrayBuffer>;
+}
+
+async function open(source: ParquetSource) {
   const hp = await loadHyparquet();
-  const buf = await hp.asyncBufferFromFile(file);
+  const file = typeof source === 'string' ? source : source.label;
+  const buf = typeof source === 'string' ? await hp.asyncBufferFromFile(source) : source.buffer;
   let metadata;
   try {
     metadata = await hp.parquetMetadataAsync(buf);
   } catch (e) {
     throw new FormatError(`${file}: not a readable parquet file (${(e as Error).message}); expected a parquet file with a text column`);
   }
-  return { hp, buf, metadata };
+  return { hp, buf, metadata, file };
 }
 
 /** Reads a parquet file's footer. @example (await parquetInfo('x.parquet')).rows */
-export async function parquetInfo(file: string): Promise<ParquetInfo> {
-  const { metadata } = await open(file);
+export async function parquetInfo(source: ParquetSource): Promise<ParquetInfo> {
+  const { metadata } = await open(source);
   return {
     rows: Number(metadata.num_rows),
     rowGroups: metadata.row_groups.map((g) => Number(g.num_rows)),
@@ -39,8 +50,8 @@ export async function parquetInfo(file: string): Promise<ParquetInfo> {
  * @example
  * for await (const text of parquetTexts('000_00000.parquet')) ...
  */
-export async function* parquetTexts(file: string, column = 'text'): AsyncGenerator<string> {
-  const { hp, buf, metadata } = await open(file);
+export async function* parquetTexts(source: ParquetSource, column = 'text'): AsyncGenerator<string> {
+  const { hp, buf, metadata, file } = await open(source);
   const names = metadata.schema.slice(1).map((s) => s.name);
   if (!names.includes(column)) throw new FormatError(`${file}: no column '${column}' in this parquet file; it has ${names.join(', ')}`);
   const { compressors } = await loadCompressors();
