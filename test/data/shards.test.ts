@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FormatError } from '../../lib/errors';
-import { Documents, HEADER_BYTES, ShardWriter, corpus, prepareShards, readShard, readShardHeader, shardPath, writeShard } from '../../lib/data';
+import { Documents, HEADER_BYTES, trainBpe, ShardWriter, corpus, prepareShards, readShard, readShardHeader, shardPath, writeShard } from '../../lib/data';
+import type { Tokenizer } from '../../lib/data/types';
 import { ByteTokenizer, rmDir, tempDir } from './data_util';
 
 let dir: string;
@@ -186,4 +187,16 @@ describe('prepareShards', () => {
     await expect(prepareShards(docs, tok, dir, { separator: '<nope>' })).rejects.toThrow(/no special token '<nope>'/);
     await expect(prepareShards(docs, new ByteTokenizer({ specials: ['<x>'] }), dir)).rejects.toThrow(/no end-of-text special token.*HINT: pass \{ separator/);
   });
+});
+
+test('the library BPE tokenizer satisfies the contract: shards decode back to the documents', async () => {
+  const c = corpus('moby-dick', { maxDocuments: 8 });
+  const docs = await c.train.toArray();
+  const tok: Tokenizer = trainBpe(docs, { vocabSize: 600, specialTokens: ['<|endoftext|>'] });
+  const shard = await prepareShards(c.train, tok, dir);
+  expect(shard.fingerprint).toBe(tok.fingerprint());
+  const eos = tok.specialTokenId('<|endoftext|>')!;
+  const pieces: number[][] = [[]];
+  for (const id of shard.tokens) id === eos ? pieces.push([]) : pieces[pieces.length - 1].push(id);
+  expect(pieces.slice(0, -1).map((p) => tok.decode(p))).toEqual(docs);
 });

@@ -28,6 +28,7 @@ export const SEPARATIONS = {
   stories: { delimiter: END_OF_TEXT, minLength: 1, separator: 'eos', note: 'split on <|endoftext|>, strip, EOS after each story (correct; v4)' },
   v4: { delimiter: END_OF_TEXT, minLength: 1, separator: 'eos', note: 'v4: each story followed by EOS (correct)' },
   v5: { delimiter: '\n', minLength: 1, separator: 'none', note: 'v5: every non-empty stripped line, concatenated with no EOS; <|endoftext|> lines kept as text (B12)' },
+  'v5.2a': { delimiter: '\n\n', minLength: 1, separator: 'eos', note: 'v5.2a/b: split on blank lines, EOS after each chunk (B12); add maxDocuments: 40000 and prepareShards maxTokens to match its caps' },
   'v5.2': { delimiter: '\n\n', minLength: 51, separator: 'eos', note: 'v5.2c: split on blank lines, chunks longer than 50 chars, EOS after each (B12)' },
   v6: { delimiter: '\n\n', minLength: 51, separator: 'eos', note: 'v6: split on blank lines, chunks longer than 50 chars, EOS after each (B12)' },
   'v6.1-pt': { delimiter: '\n', minLength: 1, separator: 'eos', note: 'v6.1-PT: every non-empty stripped line followed by EOS; <|endoftext|> lines kept as text (B12)' },

@@ -35,7 +35,10 @@ export interface HubOptions {
 }
 
 export interface TinyStoriesOptions extends HubOptions {
-  /** 'txt' (default): TinyStoriesV2-GPT4-{train,valid}.txt; 'parquet': data/*.parquet (column text). */
+  /**
+   * 'txt' (default): TinyStoriesV2-GPT4-{train,valid}.txt; 'parquet': data/*.parquet (column text), the
+   * files `datasets.load_dataset('roneneldan/TinyStories')` reads, as v4 did.
+   */
   format?: 'txt' | 'parquet';
   /** .txt generation: 'v2' (GPT-4 only, default) or 'v1' (TinyStories-{train,valid}.txt). */
   version?: 'v1' | 'v2';

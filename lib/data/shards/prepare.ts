@@ -47,7 +47,7 @@ export function separatorId(tokenizer: Tokenizer, sep: PrepareOptions['separator
   return id;
 }
 
-function shardKey(split: DocumentSplit, fingerprint: string, sep: number | undefined, maxTokens: number | undefined): string {
+function shardKey(split: DocumentSplit, sep: number | undefined, maxTokens: number | undefined): string {
   return fitSource(`${split.id}|sep=${sep ?? 'none'}|max=${maxTokens ?? 'all'}`);
 }
 
@@ -55,7 +55,7 @@ function shardKey(split: DocumentSplit, fingerprint: string, sep: number | undef
 export function shardPath(split: DocumentSplit, tokenizer: Tokenizer, dir?: string, options: PrepareOptions = {}): string {
   const sep = separatorId(tokenizer, options.separator ?? defaultSeparator(split));
   const fp = tokenizer.fingerprint();
-  const key = shardKey(split, fp, sep, options.maxTokens);
+  const key = shardKey(split, sep, options.maxTokens);
   const h = createHash('sha256').update(`${key}\0${fp}`).digest('hex').slice(0, 20);
   return path.join(dir ?? path.join(cacheDir(), 'shards'), `${split.name}-${h}.tok`);
 }
@@ -90,7 +90,7 @@ export async function prepareShards(
     throw new RangeError(`prepareShards: maxTokens must be a positive integer, got ${options.maxTokens}`);
   const fp = tokenizer.fingerprint();
   const sep = separatorId(tokenizer, options.separator ?? defaultSeparator(split));
-  const source = shardKey(split, fp, sep, options.maxTokens);
+  const source = shardKey(split, sep, options.maxTokens);
   const file = shardPath(split, tokenizer, dir, options);
   if (!options.rebuild && fs.existsSync(file)) {
     try {
