@@ -88,6 +88,12 @@ describe('separation (B12)', () => {
     expect(pt.filter((d) => d === '<|endoftext|>')).toHaveLength(3);
   });
 
+  test('a document longer than the limit is a clear error, not a V8 crash', async () => {
+    const chunks = Array.from({ length: 10 }, () => 'x'.repeat(100));
+    await expect(collect(splitDocuments(chunks, SEPARATIONS.stories, 500))).rejects.toThrow(/a document longer than 500 characters \(no "<\|endoftext\|>" found\).*HINT: pass \{ separation: 'v5' \}/);
+    expect(await collect(splitDocuments(['x'.repeat(400), '<|endoftext|>', 'y'.repeat(400)], SEPARATIONS.stories, 500))).toHaveLength(2);
+  });
+
   test('where the chunks are cut does not matter', async () => {
     for (const rule of Object.values(SEPARATIONS)) {
       const whole = await collect(splitDocuments([raw], rule));

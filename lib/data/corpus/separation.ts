@@ -56,10 +56,19 @@ export function resolveSeparation(fn: string, s: SeparationName | Separation | u
  * @example
  * for await (const story of splitDocuments(fs.createReadStream(f, 'utf8'), SEPARATIONS.stories)) ...
  */
-export async function* splitDocuments(chunks: AsyncIterable<string> | Iterable<string>, rule: Separation): AsyncGenerator<string> {
+export async function* splitDocuments(
+  chunks: AsyncIterable<string> | Iterable<string>,
+  rule: Separation,
+  maxDocumentChars = 1 << 28,
+): AsyncGenerator<string> {
   const delim = rule.delimiter;
   let buf = '';
   for await (const fresh of chunks) {
+    // Fail clearly before V8's string limit (~2^29 chars) would: a marker-less multi-GB file is one document.
+    if (buf.length + fresh.length > maxDocumentChars && buf.indexOf(delim, Math.max(0, buf.length - delim.length + 1)) < 0 && fresh.indexOf(delim) < 0)
+      throw new RangeError(
+        `splitDocuments: a document longer than ${maxDocumentChars} characters (no ${JSON.stringify(delim)} found); expected documents separated by it. HINT: pass { separation: 'v5' } for one document per line, or a custom { delimiter }`,
+      );
     // A delimiter may straddle the old tail and the new chunk: search from just before the seam.
     let from = Math.max(0, buf.length - delim.length + 1);
     buf += fresh;
