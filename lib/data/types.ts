@@ -38,6 +38,8 @@ export interface DocumentSplit extends AsyncIterable<string> {
   readonly documentCount?: number;
   /** Total UTF-16 length of the documents when known before iterating. */
   readonly charCount?: number;
+  /** What the source's pipeline puts between documents when tokenized (default 'eos'; 'none' for v5, B12). */
+  readonly separator?: 'eos' | 'none';
 }
 
 export type SplitName = 'train' | 'validation';

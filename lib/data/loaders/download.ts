@@ -2,6 +2,7 @@
 // resumes an interrupted download with a Range request on <file>.part, checks the size and the SHA-256
 // (given, or the hub's X-Linked-Size / X-Linked-ETag headers), and only then renames .part to the final
 // name, so the cache never holds a corrupt file. Offline or unreachable → DataUnavailableError with a hint.
+// remoteBuffer / remoteText read without caching (stream: true): Range requests, or one streamed GET.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -82,6 +83,17 @@ function unavailable(url: string, cause: string, opts: DownloadOptions): DataUna
   return new DataUnavailableError(`could not fetch ${url} (${cause}).${opts.hint ? ` HINT: ${opts.hint}` : ''}`);
 }
 
+/** get(), with network failures turned into a DataUnavailableError that carries the hint. */
+async function fetchOrExplain(url: string, headers: Record<string, string>, opts: DownloadOptions): Promise<Hop> {
+  try {
+    return await get(url, headers, opts);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err instanceof DataUnavailableError || err instanceof TypeError) throw err;
+    throw unavailable(url, err.code && OFFLINE_CODES.has(err.code) ? `${err.code}: offline or the server is unreachable` : err.message, opts);
+  }
+}
+
 /** SHA-256 of a file, hex. */
 export async function sha256File(file: string): Promise<string> {
   const h = createHash('sha256');
@@ -118,14 +130,7 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     if (have > 0) headers.range = `bytes=${have}-`;
     const token = opts.token ?? process.env.HF_TOKEN;
     if (token) headers.authorization = `Bearer ${token}`;
-    let hop: Hop;
-    try {
-      hop = await get(url, headers, opts);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err instanceof DataUnavailableError || err instanceof TypeError) throw err;
-      throw unavailable(url, err.code && OFFLINE_CODES.has(err.code) ? `${err.code}: offline or the server is unreachable` : err.message, opts);
-    }
+    const hop = await fetchOrExplain(url, headers, opts);
     const { res } = hop;
     const status = res.statusCode ?? 0;
     const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(res.headers['content-range'] ?? ''));
@@ -231,15 +236,7 @@ async function readBody(res: http.IncomingMessage): Promise<Buffer> {
 export async function remoteBuffer(url: string, opts: DownloadOptions = {}): Promise<RemoteBuffer> {
   const token = opts.token ?? process.env.HF_TOKEN;
   const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const request = async (from: string, range: string): Promise<Hop> => {
-    try {
-      return await get(from, { ...auth, range }, opts);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err instanceof DataUnavailableError || err instanceof TypeError) throw err;
-      throw unavailable(url, err.code && OFFLINE_CODES.has(err.code) ? `${err.code}: offline or the server is unreachable` : err.message, opts);
-    }
-  };
+  const request = (from: string, range: string): Promise<Hop> => fetchOrExplain(from, { ...auth, range }, opts);
   const first = await request(url, 'bytes=0-0');
   first.res.resume();
   const total = /\/(\d+)$/.exec(String(first.res.headers['content-range'] ?? ''));
@@ -285,14 +282,7 @@ export async function remoteBuffer(url: string, opts: DownloadOptions = {}): Pro
  */
 export async function remoteText(url: string, opts: DownloadOptions = {}): Promise<AsyncIterable<string>> {
   const token = opts.token ?? process.env.HF_TOKEN;
-  let hop: Hop;
-  try {
-    hop = await get(url, token ? { authorization: `Bearer ${token}` } : {}, opts);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err instanceof DataUnavailableError || err instanceof TypeError) throw err;
-    throw unavailable(url, err.code && OFFLINE_CODES.has(err.code) ? `${err.code}: offline or the server is unreachable` : err.message, opts);
-  }
+  const hop = await fetchOrExplain(url, token ? { authorization: `Bearer ${token}` } : {}, opts);
   const status = hop.res.statusCode ?? 0;
   if (status !== 200) {
     hop.res.resume();

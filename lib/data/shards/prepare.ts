@@ -61,7 +61,7 @@ export function shardPath(split: DocumentSplit, tokenizer: Tokenizer, dir?: stri
 }
 
 function defaultSeparator(split: DocumentSplit): 'eos' | 'none' {
-  return (split as { separator?: string }).separator === 'none' ? 'none' : 'eos';
+  return split.separator === 'none' ? 'none' : 'eos';
 }
 
 /**
