@@ -9,7 +9,6 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { SingleBar } from 'cli-progress';
 
 /** A file could not be fetched (offline, server down, HTTP error); the message says how to supply it locally. */
@@ -158,27 +157,59 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     const expected = opts.size ?? hop.linkedSize ?? total;
     const bar = opts.progress === false ? undefined : progressBar(path.basename(dest), expected, start);
     let got = start;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        got += chunk.length;
+    let failure: unknown;
+    try {
+      await appendBody(res, part, resumed, (n) => {
+        got = start + n;
         bar?.update(got);
         opts.onProgress?.(got, expected);
-        cb(null, chunk);
-      },
-    });
-    try {
-      await pipeline(res, counter, fs.createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
-      if (!res.complete) throw Object.assign(new Error('connection closed early'), { code: 'ECONNRESET' });
+      });
     } catch (e) {
-      // Keep the .part: the next call resumes from where this one stopped.
-      const err = e as NodeJS.ErrnoException;
-      throw unavailable(url, `interrupted after ${got} bytes: ${err.code ?? err.message}; call again to resume from ${part}`, opts);
+      failure = e;
     } finally {
       bar?.stop();
+    }
+    if (failure !== undefined) {
+      // Keep the .part (every byte received is in it): the next call resumes from where this one stopped.
+      const err = failure as NodeJS.ErrnoException;
+      if (err.code === 'EWRITE') throw err;
+      throw unavailable(url, `interrupted after ${got} bytes: ${err.code ?? err.message}; call again to resume from ${part}`, opts);
     }
     return finish(url, part, dest, expected, hop, opts);
   }
   throw unavailable(url, 'the server did not honour the resume request twice', opts);
+}
+
+/**
+ * Appends a response body to `part`. Unlike stream.pipeline, a lost connection does not discard the bytes
+ * still queued for the file: they are written and the file is closed before this returns or throws, so the
+ * .part is an exact prefix and no late write can land after a resume has started.
+ */
+async function appendBody(res: http.IncomingMessage, part: string, append: boolean, onBytes: (n: number) => void): Promise<void> {
+  const ws = fs.createWriteStream(part, { flags: append ? 'a' : 'w' });
+  let writeError: Error | undefined;
+  ws.on('error', (e) => (writeError ??= e));
+  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  let n = 0;
+  let readError: unknown;
+  try {
+    for await (const chunk of res) {
+      if (writeError) break;
+      n += (chunk as Buffer).length;
+      onBytes(n);
+      if (!ws.write(chunk)) await new Promise<void>((resolve) => {
+        ws.once('drain', resolve);
+        ws.once('error', () => resolve());
+      });
+    }
+    if (!writeError && !res.complete) readError = Object.assign(new Error('connection closed early'), { code: 'ECONNRESET' });
+  } catch (e) {
+    readError = e;
+  }
+  ws.end();
+  await closed;
+  if (writeError) throw Object.assign(new Error(`download: cannot write ${part}: ${writeError.message}`), { code: 'EWRITE' });
+  if (readError !== undefined) throw readError;
 }
 
 async function finish(url: string, part: string, dest: string, expectedSize: number | undefined, hop: Hop, opts: DownloadOptions): Promise<string> {
