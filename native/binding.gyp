@@ -39,6 +39,7 @@
         "src/bind/scan.cc",
         "src/bind/optim.cc",
         "src/bind/rng.cc",
+        "src/bind/ternary.cc",
         "src/kernels/gemm/ref.cc",
         "src/kernels/gemm/driver.cc",
         "src/kernels/elementwise/ref.cc",
@@ -51,6 +52,8 @@
         "src/kernels/scan/ref.cc",
         "src/kernels/optim/ref.cc",
         "src/kernels/rng/ref.cc",
+        "src/kernels/ternary/ref.cc",
+        "src/kernels/ternary/driver.cc",
       ],
       "conditions": [
         ["target_arch=='x64' or target_arch=='ia32'", {
@@ -83,6 +86,7 @@
         "src/kernels/attention/avx2.cc",
         "src/kernels/scan/avx2.cc",
         "src/kernels/optim/avx2.cc",
+        "src/kernels/ternary/avx2.cc",
       ],
     },
     {
@@ -100,6 +104,7 @@
         "src/kernels/attention/avx512.cc",
         "src/kernels/scan/avx512.cc",
         "src/kernels/optim/avx512.cc",
+        "src/kernels/ternary/avx512.cc",
       ],
     },
   ],

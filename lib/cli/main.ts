@@ -7,6 +7,7 @@ import { native } from '../native';
 import { bench } from './bench';
 import { demo } from './demo';
 import { tokenizerCommand } from './tokenizer';
+import { kernelCommand } from '../../kernel/install';
 
 const USAGE = `usage: flashlm <command> [options]
 
@@ -15,6 +16,10 @@ commands:
   demo [--steps N]  train a 2-layer MLP on a toy task and print its loss
   bench NAME        run a benchmark from bench/ (same as npm run bench -- NAME)
   tokenizer train|encode|decode   train a byte-level BPE tokenizer.json, encode/decode stdin lines
+  kernel install    install the Jupyter kernelspec [--user | --sys-prefix | --prefix P] [--name N]
+  kernel uninstall  remove it (same options)
+  repl [--no-history]  a TypeScript REPL with flashlm in scope (history: $FLASHLM_REPL_HISTORY,
+                    default ~/.flashlm_repl_history; empty disables it)
   help              this text
 
 environment:
@@ -43,6 +48,13 @@ export async function main(argv: string[]): Promise<number> {
       return bench(rest);
     case 'tokenizer':
       return tokenizerCommand(rest);
+    case 'kernel':
+      return kernelCommand(rest);
+    case 'repl': {
+      // loaded on demand: the compiler and the executor are heavy, and no other command needs them
+      const { runRepl } = require('../../kernel/repl/repl') as typeof import('../../kernel/repl/repl');
+      return runRepl({ historyFile: rest.includes('--no-history') ? null : undefined, version: packageVersion() });
+    }
     case '--version':
     case '-v':
       console.log(packageVersion());

@@ -14,6 +14,7 @@ import type { AttentionNative } from './attention';
 import type { ScanNative } from './scan';
 import type { OptimNative } from './optim';
 import type { RngNative } from './rng';
+import type { TernaryNative } from './ternary';
 
 /** Everything the addon exports. */
 export type Native = SystemNative &
@@ -26,7 +27,8 @@ export type Native = SystemNative &
   AttentionNative &
   ScanNative &
   OptimNative &
-  RngNative;
+  RngNative &
+  TernaryNative;
 
 /** Absolute path of the built addon (workers load it by this path). */
 export function addonPath(): string {

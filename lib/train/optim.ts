@@ -1,26 +1,15 @@
 // Optimizers over the fused native updates (native/src/kernels/optim): AdamW with decoupled weight
 // decay and SGD with momentum, both with PyTorch's semantics, plus global-norm gradient clipping.
-// State (moments, momentum buffers) is allocated once, outside any tidy() scope, and updated in place.
+// Parameter groups (per-group weight decay, lr scale, betas...) and no-decay rules by name are in
+// optim-groups.ts; state (moments, momentum buffers) is allocated once, outside any tidy() scope,
+// updated in place, and saved/restored bit-exactly by stateDict()/loadStateDict().
 import { native } from '../native';
 import { untracked } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
+import { OptimizerState, ParamGroupSpec, Resolved, checkStateFor, resolveGroups, stateOf, toNamed } from './optim-groups';
+import type { NoDecayRule, ParamList } from './optim-groups';
 
-/** A parameter list: tensors, or [name, tensor] pairs as Module.namedParameters() returns. */
-export type ParamList = Iterable<Tensor> | Iterable<[string, Tensor]>;
-
-function toNamed(params: ParamList): [string, Tensor][] {
-  const out: [string, Tensor][] = [];
-  let i = 0;
-  for (const p of params as Iterable<Tensor | [string, Tensor]>) {
-    out.push(p instanceof Tensor ? [p.name ?? `param${i}`, p] : p);
-    i++;
-  }
-  if (out.length === 0) throw new RangeError('optimizer: params must hold at least one tensor');
-  for (const [name, p] of out) {
-    if (p.dtype !== 'f32' || !p.requiresGrad) throw new TypeError(`optimizer: parameter '${name}' must be an f32 tensor with requiresGrad`);
-  }
-  return out;
-}
+export type { ParamList } from './optim-groups';
 
 export interface AdamWOptions {
   lr: number;
@@ -28,13 +17,18 @@ export interface AdamWOptions {
   eps?: number;
   /** Decoupled: p -= lr·weightDecay·p before the Adam step (torch.optim.AdamW; default 0.01). */
   weightDecay?: number;
+  /** Parameters whose dotted names match get weight decay 0, in every group (see NoDecayRule). */
+  noDecay?: NoDecayRule;
 }
 
 /**
  * AdamW (Loshchilov & Hutter), matching torch.optim.AdamW.
  *
+ * `params` is a parameter list or PyTorch-style groups, each with its own overrides; `lr` is the base
+ * rate a schedule sets, and a group's `lrScale` multiplies it.
+ *
  * @example
- * const opt = new AdamW(model.namedParameters(), { lr: 3e-4, betas: [0.9, 0.95], weightDecay: 0.1 });
+ * const opt = new AdamW(model.namedParameters(), { lr: 3e-4, betas: [0.9, 0.95], weightDecay: 0.1, noDecay: [/bias$/, '**norm**'] });
  * loss.backward(); opt.step(); opt.zeroGrad();
  */
 export class AdamW {
@@ -45,15 +39,18 @@ export class AdamW {
   /** Steps taken (the bias corrections use it). */
   stepCount = 0;
   readonly params: [string, Tensor][];
+  /** Each parameter's resolved hyper-parameters (group overrides and no-decay rules applied). */
+  readonly hyper: Resolved<Required<AdamWGroupOptions>>[];
   private readonly m: Tensor[];
   private readonly v: Tensor[];
 
-  constructor(params: ParamList, options: AdamWOptions) {
-    this.params = toNamed(params);
+  constructor(params: ParamList | ParamGroupSpec<AdamWGroupOptions>[], options: AdamWOptions) {
     this.lr = options.lr;
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.01;
+    const defaults = { betas: this.betas, eps: this.eps, weightDecay: this.weightDecay, lrScale: 1 };
+    ({ params: this.params, hyper: this.hyper } = resolveGroups('AdamW', params, defaults, options.noDecay));
     this.m = untracked(() => this.params.map(([, p]) => Tensor.zeros(p.shape)));
     this.v = untracked(() => this.params.map(([, p]) => Tensor.zeros(p.shape)));
   }
@@ -66,14 +63,48 @@ export class AdamW {
     this.stepCount++;
     this.params.forEach(([, p], i) => {
       if (p.grad === null) return;
-      native.adamwStep(p.f32(), p.grad.f32(), this.m[i].f32(), this.v[i].f32(), this.lr, this.betas[0], this.betas[1],
-        this.eps, this.weightDecay, this.stepCount, gradScale);
+      const h = this.hyper[i];
+      native.adamwStep(p.f32(), p.grad.f32(), this.m[i].f32(), this.v[i].f32(), this.lr * h.lrScale, h.betas[0], h.betas[1],
+        h.eps, h.weightDecay, this.stepCount, gradScale);
     });
   }
 
   zeroGrad(): void {
     for (const [, p] of this.params) p.grad?.f32().fill(0);
   }
+
+  /**
+   * Step count, base lr, every parameter's hyper-parameters, and the moments as named tensors
+   * ("exp_avg.<param>", "exp_avg_sq.<param>"; the optimizer's own tensors, not copies): save it with writeSafetensors(file, s.tensors, s.metadata).
+   */
+  stateDict(): OptimizerState {
+    return stateOf('AdamW', this, { exp_avg: this.m, exp_avg_sq: this.v });
+  }
+
+  /** Restores a stateDict() (or what readSafetensors returns for one) bit-exactly; parameter names must match. */
+  loadStateDict(state: OptimizerState): void {
+    const meta = checkStateFor('AdamW', this, state, { exp_avg: this.m, exp_avg_sq: this.v });
+    this.stepCount = meta.stepCount;
+    this.lr = meta.lr;
+  }
+}
+
+/** What an AdamW group may override. */
+export interface AdamWGroupOptions {
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  /** Multiplies the optimizer's lr for this group (default 1). */
+  lrScale?: number;
+}
+
+/** What an SGD group may override. */
+export interface SGDGroupOptions {
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  lrScale?: number;
 }
 
 export interface SGDOptions {
@@ -83,9 +114,16 @@ export interface SGDOptions {
   /** Coupled (added to the gradient), as in torch.optim.SGD. */
   weightDecay?: number;
   nesterov?: boolean;
+  /** Parameters whose dotted names match get weight decay 0 (see NoDecayRule). */
+  noDecay?: NoDecayRule;
 }
 
-/** SGD with momentum, matching torch.optim.SGD. */
+/**
+ * SGD with momentum, matching torch.optim.SGD; groups as for AdamW.
+ *
+ * @example
+ * const opt = new SGD(model.namedParameters(), { lr: 0.01, momentum: 0.9 }); // v6.1-C
+ */
 export class SGD {
   lr: number;
   readonly momentum: number;
@@ -94,29 +132,43 @@ export class SGD {
   readonly nesterov: boolean;
   stepCount = 0;
   readonly params: [string, Tensor][];
+  readonly hyper: Resolved<Required<SGDGroupOptions>>[];
   private readonly buffers: (Tensor | null)[];
 
-  constructor(params: ParamList, options: SGDOptions) {
-    this.params = toNamed(params);
+  constructor(params: ParamList | ParamGroupSpec<SGDGroupOptions>[], options: SGDOptions) {
     this.lr = options.lr;
     this.momentum = options.momentum ?? 0;
     this.dampening = options.dampening ?? 0;
     this.weightDecay = options.weightDecay ?? 0;
     this.nesterov = options.nesterov ?? false;
-    this.buffers = untracked(() => this.params.map(([, p]) => (this.momentum !== 0 ? Tensor.zeros(p.shape) : null)));
+    const defaults = { momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay, nesterov: this.nesterov, lrScale: 1 };
+    ({ params: this.params, hyper: this.hyper } = resolveGroups('SGD', params, defaults, options.noDecay));
+    this.buffers = untracked(() => this.params.map(([, p], i) => (this.hyper[i].momentum !== 0 ? Tensor.zeros(p.shape) : null)));
   }
 
   step(gradScale = 1): void {
     this.stepCount++;
     this.params.forEach(([, p], i) => {
       if (p.grad === null) return;
-      native.sgdStep(p.f32(), p.grad.f32(), this.buffers[i]?.f32() ?? null, this.lr, this.momentum, this.dampening,
-        this.weightDecay, this.nesterov, this.stepCount, gradScale);
+      const h = this.hyper[i];
+      native.sgdStep(p.f32(), p.grad.f32(), this.buffers[i]?.f32() ?? null, this.lr * h.lrScale, h.momentum, h.dampening,
+        h.weightDecay, h.nesterov, this.stepCount, gradScale);
     });
   }
 
   zeroGrad(): void {
     for (const [, p] of this.params) p.grad?.f32().fill(0);
+  }
+
+  /** As AdamW.stateDict(); the buffers are "momentum_buffer.<param>" (none without momentum). */
+  stateDict(): OptimizerState {
+    return stateOf('SGD', this, { momentum_buffer: this.buffers });
+  }
+
+  loadStateDict(state: OptimizerState): void {
+    const meta = checkStateFor('SGD', this, state, { momentum_buffer: this.buffers });
+    this.stepCount = meta.stepCount;
+    this.lr = meta.lr;
   }
 }
 

@@ -44,6 +44,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_scan(env, exports);
   register_optim(env, exports);
   register_rng(env, exports);
+  register_ternary(env, exports);
   return exports;
 }
 

@@ -17,5 +17,6 @@ void register_attention(Napi::Env env, Napi::Object exports);
 void register_scan(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
 void register_rng(Napi::Env env, Napi::Object exports);
+void register_ternary(Napi::Env env, Napi::Object exports);
 
 }  // namespace flashlm
