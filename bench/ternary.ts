@@ -13,6 +13,7 @@
 // (FLASHLM_BENCH_THREADS; default the pool size), --kernel=i8_ternary,... (FLASHLM_BENCH_KERNEL).
 import { native } from '../lib/native';
 import type { IsaName } from '../lib/native/system';
+import { layerLines } from './ternary_layer';
 
 const MS = [1, 256, 4096];
 const KN: Array<[number, number]> = [[768, 768], [768, 2048], [2048, 768], [256, 768]];
@@ -113,7 +114,6 @@ function main(): void {
         }
       }
     }
-    // layer-level lines (BL-B158 BitLinear vs f32 Linear) are added by bench/ternary_layer.ts
   } finally {
     native.setIsa(info.isa);
     native.setThreads(info.threads);
@@ -121,3 +121,8 @@ function main(): void {
 }
 
 main();
+// The layer-level lines (a BL-B158 BitLinear forward+backward vs an f32 Linear of the same shape) follow the kernels.
+layerLines({ onLine: (line) => console.log(JSON.stringify(line)) }).catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
