@@ -31,3 +31,6 @@ export type { SamplingOptions } from './generate/sampling';
 export { evalMetrics, EvalAccumulator, countCodePoints, utf8ByteLength } from './eval/metrics';
 export type { EvalTotals, EvalMetrics, EvalMetricsOptions } from './eval/metrics';
 export { KeyboardInterrupt, setInterruptFlag, interrupted, checkInterrupt, isInterrupt } from './interrupt';
+export * as viz from './viz';
+export * as plot from './viz/plots';
+export { Figure, Progress } from './viz';
