@@ -61,15 +61,17 @@ describeJupyter('figures in an executed, exported notebook', () => {
         fs.mkdirSync(artifacts, { recursive: true });
         fs.writeFileSync(path.join(artifacts, 'nbconvert-figure.png'), shot);
         // count the screenshot's red (trace) and non-white pixels in a canvas
+        // (runs in the page: DOM types are not in this project's lib, so the globals are typed loosely)
         const counts = await p.evaluate(async (b64) => {
-          const im = new Image();
+          const w = globalThis as any;
+          const im = new w.Image();
           im.src = 'data:image/png;base64,' + b64;
           await im.decode();
-          const c = document.createElement('canvas');
+          const c = w.document.createElement('canvas');
           c.width = im.width; c.height = im.height;
-          const ctx = c.getContext('2d')!;
+          const ctx = c.getContext('2d');
           ctx.drawImage(im, 0, 0);
-          const d = ctx.getImageData(0, 0, c.width, c.height).data;
+          const d: Uint8ClampedArray = ctx.getImageData(0, 0, c.width, c.height).data;
           let red = 0, ink = 0;
           for (let i = 0; i < d.length; i += 4) {
             if (d[i] > 180 && d[i + 1] < 90 && d[i + 2] < 90) red++;
