@@ -13,6 +13,7 @@ import { requireChromium } from './browser';
 const cells = [
   "flashlm.viz.options({ png: true });\nnew flashlm.Figure([{ type: 'scatter', mode: 'lines', y: [4, 3, 2.5, 2.2], line: { color: '#d62728', width: 6 } }], { title: { text: 'Notebook figure' } })",
   'display(flashlm.Tensor.from([1, 2, 3, 4], [2, 2]));',
+  "const p = new flashlm.Progress({ total: 3, label: 'train', minIntervalMs: 0 });\nfor (let s = 1; s <= 3; s++) p.update(s, { loss: 1.25, tokensPerS: 5000 });\np.close();",
 ];
 const notebook = {
   cells: cells.map((source) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source })),
@@ -39,6 +40,11 @@ describeJupyter('figures in an executed, exported notebook', () => {
       expect(flat(figOut.data['text/plain'])).toBe('<Figure: Notebook figure, 1 trace>');
       const tensorOut = out.cells[1].outputs[0];
       expect(flat(tensorOut.data['text/html'])).toContain('flashlm-tensor');
+      // Progress reached the kernel's display: one output, updated in place to the final state
+      const prog = out.cells[2].outputs;
+      expect(prog.length).toBe(1);
+      expect(flat(prog[0].data['text/plain'])).toMatch(/^train 100%\|█{20}\| 3\/3 \[00:00<00:00\] loss 1\.250 · 5\.0k tok\/s$/);
+      expect(flat(prog[0].data['text/html'])).toContain('<progress value="3" max="3"');
 
       const html = spawnSync(PYTHON, ['-m', 'nbconvert', '--to', 'html', 'fig.out.ipynb', '--output', 'fig.html'], { encoding: 'utf8', env, cwd: notebookDir });
       expect(html.status).toBe(0);
