@@ -43,13 +43,18 @@ const fs = require('fs');
 let browser = null, page = null;
 async function ready() {
   if (page) return page;
-  browser = await chromium.launch({ executablePath: workerData.executable, args: ['--headless', '--no-sandbox',
-    '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'] });
-  page = await browser.newPage();
-  await page.setContent('<!doctype html><html><head><style>@page{margin:0}html,body{margin:0;padding:0}</style></head><body><div id="g"></div></body></html>');
-  await page.addScriptTag({ content: fs.readFileSync(workerData.plotly, 'utf8') });
-  return page;
+  if (!browser) {
+    const b = await chromium.launch({ executablePath: workerData.executable, args: ['--headless', '--no-sandbox',
+      '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'] });
+    b.on('disconnected', () => { browser = null; page = null; }); // a crashed browser restarts on the next call
+    browser = b;
+  }
+  const p = await browser.newPage();
+  await p.setContent('<!doctype html><html><head><style>@page{margin:0}html,body{margin:0;padding:0}</style></head><body><div id="g"></div></body></html>');
+  await p.addScriptTag({ content: fs.readFileSync(workerData.plotly, 'utf8') });
+  page = p; // only a page with plotly.js loaded is reused
+  return p;
 }
 async function render(r) {
   const p = await ready();
