@@ -95,4 +95,38 @@ describeJupyter('figures in an executed, exported notebook', () => {
       fs.rmSync(notebookDir, { recursive: true, force: true });
     }
   });
+
+  test("viz.mode('html'): plotly.js inlined once; the exported HTML page draws interactive plots", async () => {
+    const exe = requireChromium();
+    const { prefix, jupyterPath, notebookDir } = installTempKernel();
+    try {
+      const nb = { ...notebook, cells: [
+        "flashlm.viz.mode('html');\nnew flashlm.Figure([{ type: 'scatter', y: [1, 3, 2] }], { title: { text: 'first' } })",
+        "new flashlm.Figure([{ type: 'bar', y: [2, 1] }], { title: { text: 'second' } })",
+      ].map((source) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source })) };
+      fs.writeFileSync(path.join(notebookDir, 'html.ipynb'), JSON.stringify(nb));
+      const env = { ...process.env, JUPYTER_PATH: jupyterPath };
+      const run = spawnSync(PYTHON, ['-m', 'nbconvert', '--to', 'html', '--execute', 'html.ipynb', `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`,
+        '--ExecutePreprocessor.timeout=120', '--output', 'html.html'], { encoding: 'utf8', env, cwd: notebookDir });
+      expect(run.stderr).not.toMatch(/Traceback|CellExecutionError/);
+      expect(run.status).toBe(0);
+      const page = fs.readFileSync(path.join(notebookDir, 'html.html'), 'utf8');
+      const marker = fs.readFileSync(require.resolve('plotly.js-dist-min/plotly.min.js'), 'utf8').slice(0, 120);
+      expect(page.split(marker).length - 1).toBe(1);
+      expect(page.match(/class="flashlm-figure"/g)!.length).toBe(2);
+      const browser = await pw.launch({ executablePath: exe, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+      try {
+        const p = await browser.newPage();
+        await p.goto('file://' + path.join(notebookDir, 'html.html'));
+        await p.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.flashlm-figure .main-svg').length >= 2, undefined, { timeout: 30000 });
+        const titles = await p.locator('.flashlm-figure .gtitle').allTextContents();
+        expect(titles).toEqual(['first', 'second']);
+      } finally {
+        await browser.close();
+      }
+    } finally {
+      fs.rmSync(prefix, { recursive: true, force: true });
+      fs.rmSync(notebookDir, { recursive: true, force: true });
+    }
+  });
 });
