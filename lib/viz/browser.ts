@@ -40,7 +40,7 @@ const WORKER_SOURCE = `
 const { workerData } = require('worker_threads');
 const { chromium } = require(workerData.playwright);
 const fs = require('fs');
-let browser = null, page = null;
+let browser = null, page = null, launches = 0, pages = 0;
 async function ready() {
   if (page) return page;
   if (!browser) {
@@ -49,8 +49,10 @@ async function ready() {
       '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'] });
     b.on('disconnected', () => { browser = null; page = null; }); // a crashed browser restarts on the next call
     browser = b;
+    launches++;
   }
   const p = await browser.newPage();
+  pages++;
   await p.setContent('<!doctype html><html><head><style>@page{margin:0}html,body{margin:0;padding:0}</style></head><body><div id="g"></div></body></html>');
   await p.addScriptTag({ content: fs.readFileSync(workerData.plotly, 'utf8') });
   page = p; // only a page with plotly.js loaded is reused
@@ -82,13 +84,14 @@ workerData.port.on('message', async (m) => {
   } catch (e) {
     reply = { ok: false, error: String(e && e.message || e) };
   }
+  reply.launches = launches; reply.pages = pages;
   workerData.port.postMessage(reply);
   Atomics.store(workerData.flag, 0, 1);
   Atomics.notify(workerData.flag, 0);
 });
 `;
 
-interface Reply { ok: boolean; value?: string; error?: string }
+interface Reply { ok: boolean; value?: string; error?: string; launches: number; pages: number }
 
 class SyncRenderer {
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
@@ -117,6 +120,8 @@ class SyncRenderer {
     const got = receiveMessageOnPort(this.port);
     const reply = got?.message as Reply | undefined;
     if (!reply) throw new BrowserUnavailableError('static export: the render worker answered nothing (a flashlm bug)');
+    stats.launches = reply.launches;
+    stats.pages = reply.pages;
     if (!reply.ok) throw new BrowserUnavailableError(`static export through ${this.executable} failed: ${reply.error}`);
     return reply.value ?? '';
   }
@@ -132,6 +137,13 @@ class SyncRenderer {
 }
 
 let renderer: SyncRenderer | null = null;
+/** Browser launches and pages (with plotly.js loaded) of the current renderer, and renders asked of it. */
+const stats = { launches: 0, pages: 0, renders: 0 };
+
+/** How the warm browser has been used: one launch and one page serve every figure until it is closed. */
+export function exportStats(): { launches: number; pages: number; renders: number } {
+  return { ...stats };
+}
 let exitHooked = false;
 
 /** The path of the pinned plotly.js bundle (it cannot be require()d in Node: it expects a browser's `self`). */
@@ -162,11 +174,13 @@ export function renderSync(request: RenderRequest, timeoutMs = 120_000): string 
   if (renderer && renderer.executable !== exe) closeBrowser();
   if (!renderer) {
     renderer = new SyncRenderer(exe);
+    Object.assign(stats, { launches: 0, pages: 0, renders: 0 });
     if (!exitHooked) {
       exitHooked = true;
       process.on('exit', closeBrowser);
     }
   }
+  stats.renders++;
   return renderer.call({ op: 'render', request }, timeoutMs);
 }
 

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { Figure, PLOTLY_MIME, closeBrowser, options } from '../../lib/viz';
+import { Figure, PLOTLY_MIME, closeBrowser, exportStats, options } from '../../lib/viz';
 import { describeBrowser, requireChromium } from './browser';
 
 const D = Symbol.for('Jupyter.display');
@@ -61,6 +61,13 @@ describeBrowser('static export (Chromium)', () => {
     const b = (fig() as unknown as Record<symbol, () => Record<string, unknown>>)[D]();
     expect(Object.keys(b).sort()).toEqual(['image/png', PLOTLY_MIME, 'text/plain'].sort());
     expect(pngSize(Buffer.from(b['image/png'] as string, 'base64'))).toEqual({ width: 1400, height: 900 });
+  });
+
+  test('one browser launch and one warm page served every figure above; closeBrowser() starts afresh', () => {
+    expect(exportStats()).toEqual({ launches: 1, pages: 1, renders: 4 });
+    closeBrowser();
+    fig().toImage('svg');
+    expect(exportStats()).toEqual({ launches: 1, pages: 1, renders: 1 });
   });
 });
 
