@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 
+import { checkInterrupt } from '../interrupt';
+
 /** Where Chromium-family browsers usually live (Debian, Ubuntu snaps, Google Chrome, Fedora). */
 export const CHROMIUM_CANDIDATES = [
   '/usr/bin/chromium', '/usr/bin/chromium-browser', '/snap/bin/chromium', '/usr/bin/google-chrome',
@@ -84,19 +86,20 @@ workerData.port.on('message', async (m) => {
   } catch (e) {
     reply = { ok: false, error: String(e && e.message || e) };
   }
-  reply.launches = launches; reply.pages = pages;
+  reply.id = m.id; reply.launches = launches; reply.pages = pages;
   workerData.port.postMessage(reply);
   Atomics.store(workerData.flag, 0, 1);
   Atomics.notify(workerData.flag, 0);
 });
 `;
 
-interface Reply { ok: boolean; value?: string; error?: string; launches: number; pages: number }
+interface Reply { id: number; ok: boolean; value?: string; error?: string; launches: number; pages: number }
 
 class SyncRenderer {
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly port: MessagePort;
   private readonly worker: Worker;
+  private nextId = 0;
   constructor(readonly executable: string) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
@@ -111,19 +114,31 @@ class SyncRenderer {
     this.port.unref();
   }
 
-  call(msg: unknown, timeoutMs: number): string {
+  /**
+   * Sends one request and blocks until its reply, waking every 50 ms to honour a kernel interrupt (the
+   * render then finishes in the background and its late reply is recognised by id and dropped).
+   */
+  call(msg: Record<string, unknown>, timeoutMs: number): string {
+    const id = ++this.nextId;
     Atomics.store(this.flag, 0, 0);
-    this.port.postMessage(msg);
-    if (Atomics.wait(this.flag, 0, 0, timeoutMs) === 'timed-out') {
-      throw new BrowserUnavailableError(`static export: no answer from the browser (${this.executable}) within ${timeoutMs} ms`);
+    this.port.postMessage({ ...msg, id });
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      Atomics.wait(this.flag, 0, 0, 50);
+      Atomics.store(this.flag, 0, 0);
+      for (let got = receiveMessageOnPort(this.port); got; got = receiveMessageOnPort(this.port)) {
+        const reply = got.message as Reply;
+        if (reply.id !== id) continue; // the reply to an interrupted earlier call
+        stats.launches = reply.launches;
+        stats.pages = reply.pages;
+        if (!reply.ok) throw new BrowserUnavailableError(`static export through ${this.executable} failed: ${reply.error}`);
+        return reply.value ?? '';
+      }
+      checkInterrupt();
+      if (performance.now() > deadline) {
+        throw new BrowserUnavailableError(`static export: no answer from the browser (${this.executable}) within ${timeoutMs} ms`);
+      }
     }
-    const got = receiveMessageOnPort(this.port);
-    const reply = got?.message as Reply | undefined;
-    if (!reply) throw new BrowserUnavailableError('static export: the render worker answered nothing (a flashlm bug)');
-    stats.launches = reply.launches;
-    stats.pages = reply.pages;
-    if (!reply.ok) throw new BrowserUnavailableError(`static export through ${this.executable} failed: ${reply.error}`);
-    return reply.value ?? '';
   }
 
   close(): void {

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import { setInterruptFlag } from '../../lib/interrupt';
 import { Figure, PLOTLY_MIME, closeBrowser, exportStats, options } from '../../lib/viz';
 import { describeBrowser, requireChromium } from './browser';
 
@@ -68,6 +69,23 @@ describeBrowser('static export (Chromium)', () => {
     closeBrowser();
     fig().toImage('svg');
     expect(exportStats()).toEqual({ launches: 1, pages: 1, renders: 1 });
+  });
+
+  test('a kernel interrupt stops a waiting render (KeyboardInterrupt); its late reply is dropped', () => {
+    closeBrowser(); // a cold start: seconds to wait, so the interrupt lands while waiting
+    const word = new Int32Array(new SharedArrayBuffer(4));
+    setInterruptFlag(word);
+    try {
+      Atomics.store(word, 0, 1);
+      let err: unknown;
+      try { fig().toImage('svg', { width: 700 }); } catch (e) { err = e; }
+      expect((err as Error).name).toBe('KeyboardInterrupt');
+      Atomics.store(word, 0, 0);
+      const svg = fig().toImage('svg', { width: 321, height: 123 }).toString('utf8');
+      expect(svg.match(/^<svg [^>]*>/)![0]).toMatch(/ width="321"/);
+    } finally {
+      setInterruptFlag(null);
+    }
   });
 });
 
