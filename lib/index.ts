@@ -33,4 +33,4 @@ export type { EvalTotals, EvalMetrics, EvalMetricsOptions } from './eval/metrics
 export { KeyboardInterrupt, setInterruptFlag, interrupted, checkInterrupt, isInterrupt } from './interrupt';
 export * as viz from './viz';
 export * as plot from './viz/plots';
-export { Figure, Progress } from './viz';
+export { Figure, Progress, LiveFigure } from './viz';

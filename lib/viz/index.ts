@@ -10,5 +10,7 @@ export { findChromium, browserAvailable, closeBrowser, exportStats, BrowserUnava
 export type { ImageFormat } from './browser';
 export { tensorBundle, moduleBundle, tableBundle, tensorStats, textHistogram, summarize, humanCount, installDisplay } from './displayables';
 export type { ModuleDescription, ModuleSummary, TensorStats } from './displayables';
+export { LiveFigure } from './live';
+export type { LiveFigureOptions } from './live';
 export { Progress, progressLine, progressBundle, kernelRuntime, formatDuration } from './progress';
 export type { ProgressOptions, ProgressState, KernelRuntime } from './progress';

@@ -6,7 +6,7 @@ import { tableFromArrays } from 'apache-arrow';
 
 import { Generator, MetricsWriter, Module, Tensor, readMetrics } from '../../lib';
 import { Linear } from '../../lib/nn/linear';
-import { Figure, Progress, PLOTLY_MIME, mode, options, resetSession, progressLine } from '../../lib/viz';
+import { Figure, LiveFigure, Progress, PLOTLY_MIME, mode, options, resetSession, progressLine } from '../../lib/viz';
 import * as plot from '../../lib/viz/plots';
 
 const D = Symbol.for('Jupyter.display');
@@ -127,6 +127,25 @@ describe('Progress', () => {
     const last = shown[shown.length - 1].bundle;
     expect(last['text/plain']).toBe('train  99%|███████████████████▊| 99/100 [00:01<00:00] loss 2.010 · 12.3k tok/s');
     expect(last['text/html']).toContain('<progress value="99" max="100"');
+  });
+
+  test('LiveFigure: redraws in place while its cost stays within 1% of wall time; close() draws the end', () => {
+    const { k, shown } = fakeKernel();
+    (globalThis as Record<symbol, unknown>)[KEY] = { ...k, display: (v: unknown) => k.display({ fig: v }, { raw: true }) };
+    let now = 0;
+    let builds = 0;
+    const live = new LiveFigure(() => { now += 100; builds++; return new Figure([{ y: [builds] }]); }, { now: () => now });
+    const redrawAt: number[] = [];
+    for (let s = 1; s <= 600; s++) { now += 1000; if (live.update()) redrawAt.push(now); } // 10 min of 1 s steps
+    expect(live.overhead).toBeLessThanOrEqual(0.01);
+    expect(live.redraws).toBeGreaterThan(10); // about one redraw per 10 s of training here
+    // every redraw was allowed by the budget: cost so far ≤ 1% of the time since start
+    redrawAt.forEach((t, i) => expect((i + 2) * 100).toBeLessThanOrEqual(0.01 * t + 100));
+    live.close();
+    expect(shown.filter((x) => !x.update).length).toBe(1);
+    expect(shown.length).toBe(live.redraws);
+    expect(() => new LiveFigure(() => new Figure(), { budget: 0 })).toThrow(/budget must be in/);
+    expect(new LiveFigure(() => new Figure(), { target: 'none' }).update(true)).toBe(false);
   });
 
   test('progress line format, ETA', () => {

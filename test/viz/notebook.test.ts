@@ -14,6 +14,7 @@ const cells = [
   "flashlm.viz.options({ png: true });\nnew flashlm.Figure([{ type: 'scatter', mode: 'lines', y: [4, 3, 2.5, 2.2], line: { color: '#d62728', width: 6 } }], { title: { text: 'Notebook figure' } })",
   'display(flashlm.Tensor.from([1, 2, 3, 4], [2, 2]));',
   "const p = new flashlm.Progress({ total: 3, label: 'train', minIntervalMs: 0 });\nfor (let s = 1; s <= 3; s++) p.update(s, { loss: 1.25, tokensPerS: 5000 });\np.close();",
+  "let n = 1;\nconst live = new flashlm.LiveFigure(() => new flashlm.Figure([{ y: [1, 2] }], { title: { text: `live ${n++}` } }));\nlive.update(true);\nlive.close();",
 ];
 const notebook = {
   cells: cells.map((source) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source })),
@@ -45,6 +46,11 @@ describeJupyter('figures in an executed, exported notebook', () => {
       expect(prog.length).toBe(1);
       expect(flat(prog[0].data['text/plain'])).toMatch(/^train 100%\|█{20}\| 3\/3 \[00:00<00:00\] loss 1\.250 · 5\.0k tok\/s$/);
       expect(flat(prog[0].data['text/html'])).toContain('<progress value="3" max="3"');
+      // LiveFigure: one display, replaced in place by the last redraw (with its PNG)
+      const live = out.cells[3].outputs;
+      expect(live.length).toBe(1);
+      expect(Object.keys(live[0].data).sort()).toEqual(['application/vnd.plotly.v1+json', 'image/png', 'text/plain']);
+      expect(flat(live[0].data['text/plain'])).toBe('<Figure: live 3, 1 trace>');
 
       const html = spawnSync(PYTHON, ['-m', 'nbconvert', '--to', 'html', 'fig.out.ipynb', '--output', 'fig.html'], { encoding: 'utf8', env, cwd: notebookDir });
       expect(html.status).toBe(0);
