@@ -34,3 +34,6 @@ export { KeyboardInterrupt, setInterruptFlag, interrupted, checkInterrupt, isInt
 export { BitLinear } from './nn/bitlinear';
 export type { BitLinearOptions, BitLinearInit, InitSource } from './nn/bitlinear';
 export type { LayerQuantStats } from './nn/quant_stats';
+export * as viz from './viz';
+export * as plot from './viz/plots';
+export { Figure, Progress, LiveFigure } from './viz';
