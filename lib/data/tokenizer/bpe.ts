@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 
 import { FormatError } from '../../errors';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '../../io/atomic';
 import { BYTE_TO_CHAR, decodeByteLevel, splitGpt2, toWellFormed, utf8Bytes } from './bytelevel';
 import { BpeModel } from './model';
 import { splitPieces } from './pretokenize';
@@ -102,7 +102,7 @@ export class BpeTokenizer {
 
   /** Writes tokenizer.json atomically. @example tok.save('out/tokenizer.json') */
   save(path: string): void {
-    writeFileAtomic(path, this.json);
+    writeFileAtomic(path, [Buffer.from(this.json, 'utf8')]);
   }
 
   /** SHA-256 (hex) of the tokenizer.json text: stable for a saved file, recorded in token shard headers. */

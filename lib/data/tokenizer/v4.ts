@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 
 import { FormatError } from '../../errors';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '../../io/atomic';
 import { gpt2Decode, gpt2Encode } from './gpt2';
 
 export { gpt2Encode, gpt2Decode };
@@ -73,7 +73,7 @@ export class V4Tokenizer {
   }
 
   save(path: string): void {
-    writeFileAtomic(path, this.json);
+    writeFileAtomic(path, [Buffer.from(this.json, 'utf8')]);
   }
 
   fingerprint(): string {
