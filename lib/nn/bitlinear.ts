@@ -110,6 +110,11 @@ export class BitLinear extends Module {
     return weights;
   }
 
+  /** Counts for the Module display tree (lib/viz displayables): every weight element is stored ternary. */
+  describe(): { ternary: number } {
+    return { ternary: this.weight.size };
+  }
+
   /** This layer's ternary statistics (see Module.quantStats for a whole model). */
   layerQuantStats(name = '', bins = 64): LayerQuantStats {
     return computeQuantStats(name, this.weight.f32(), this.quantized().quant, bins, this.alpha?.f32()[0]);
