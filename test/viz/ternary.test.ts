@@ -14,7 +14,7 @@ import { describeBrowser, requireChromium } from './browser';
 
 const D = Symbol.for('Jupyter.display');
 const bundle = (v: unknown) => (v as Record<symbol, () => Record<string, unknown>>)[D]();
-type T = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type T = Record<string, any>;
 
 const g = new Generator(7);
 class Block extends Module {
