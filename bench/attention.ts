@@ -4,6 +4,7 @@
 // Flops count the causal half only: forward 2 matmuls (QKᵀ, PV), backward 5 (S, dP, dV, dK, dQ), each
 // B·H·T(T+1)/2·D multiply-adds; RoPE reports GB/s instead (read x, write y).
 // Options: --isa=avx512,scalar (default: every ISA), --threads=1,2 (default: the pool size).
+import { list, medianMs, randomArray } from './common';
 import { native } from '../lib/native';
 import type { IsaName } from '../lib/native/system';
 
@@ -12,31 +13,6 @@ const SHAPES: Array<[number, number, number, number]> = [
   [4, 256, 8, 32], // bitnet-bench
   [8, 128, 4, 64], // v5.2 (4 heads × 64, T 128)
 ];
-
-function list(name: string): string[] | undefined {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? undefined : arg.slice(name.length + 3).split(',');
-}
-
-function randomArray(n: number): Float32Array {
-  const a = new Float32Array(native.alloc(n * 4));
-  for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5;
-  return a;
-}
-
-// Median of at least 3 timed runs (and up to ~1 s of them) after one warm-up run.
-function timeMs(fn: () => void): number {
-  fn();
-  const times: number[] = [];
-  const start = process.hrtime.bigint();
-  while (times.length < 3 || (times.length < 15 && Number(process.hrtime.bigint() - start) < 1e9)) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 function main(): void {
   const info = native.info();
@@ -61,7 +37,7 @@ function main(): void {
           for (const threads of threadList) {
             native.setIsa(isa);
             native.setThreads(threads);
-            const ms = timeMs(run);
+            const ms = medianMs(run, { minRuns: 3, maxRuns: 15, budgetMs: 1000 });
             const rate = flops > 0 ? { gflops: Number((flops / (ms * 1e6)).toFixed(1)) } : { gbps: Number(((8 * n) / (ms * 1e6)).toFixed(1)) };
             console.log(JSON.stringify({ bench: 'attention', op, B, T, H, D, isa, threads, ms: Number(ms.toFixed(3)), ...rate }));
           }

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
+import { list, medianMs, option, randomArray } from './common';
 import { native } from '../lib/native';
 import type { IsaName } from '../lib/native/system';
 
@@ -16,15 +17,6 @@ const SHAPES: Array<[number, number, number]> = [
   [256, 768, 768], [4096, 384, 384], [16384, 192, 768], [16384, 768, 192],
   [4096, 256, 768], [4096, 768, 256], [4096, 256, 4096], [8192, 768, 2048],
 ];
-
-function option(name: string, env: string): string | undefined {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg !== undefined ? arg.slice(name.length + 3) : process.env[env];
-}
-function list(name: string, env: string): string[] | undefined {
-  const v = option(name, env);
-  return v === undefined || v === '' ? undefined : v.split(',').map((s) => s.trim());
-}
 
 // Napkin peak: threads × f32 flops per cycle per core × GHz. Flops/cycle = 2 (FMA) × lanes × FMA
 // pipes: Zen 4 runs 512-bit FMAs double-pumped (32/cycle for AVX-512 and AVX2 alike); Zen 5
@@ -66,26 +58,6 @@ function flopsPerCycle(isa: IsaName, family: number): number {
   return 4;
 }
 
-function randomArray(n: number): Float32Array {
-  const a = new Float32Array(native.alloc(n * 4));
-  for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5;
-  return a;
-}
-
-// Median of at least 5 timed runs (and at least ~1 s of them) after one warm-up run.
-function timeMs(fn: () => void): number {
-  fn();
-  const times: number[] = [];
-  const start = process.hrtime.bigint();
-  while (times.length < 5 || (times.length < 25 && Number(process.hrtime.bigint() - start) < 1e9)) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
-
 function main(): void {
   const info = native.info();
   const isas = (list('isa', 'FLASHLM_BENCH_ISA') ?? info.availableIsas.filter((i) => i !== 'scalar')) as IsaName[];
@@ -112,7 +84,7 @@ function main(): void {
           for (const threads of threadList) {
             native.setIsa(isa);
             native.setThreads(threads);
-            const ms = timeMs(run);
+            const ms = medianMs(run, { minRuns: 5, maxRuns: 25, budgetMs: 1000 });
             const gflops = (2 * m * k * n) / (ms * 1e6);
             const peak = threads * flopsPerCycle(isa, cpu.family) * ghz;
             console.log(JSON.stringify({

@@ -2,30 +2,14 @@
 // parameters)? Prints {"bench":"scan_optim","op","shape","isa","threads","ms","gbps","gflops"} per line;
 // GB/s counts the bytes each kernel must read and write once (these kernels are memory-bound).
 // Options: --isa=scalar,avx2,avx512 (default: every ISA available), --threads=1,2 (default: 1 and the pool size).
+import { list, medianMs } from './common';
 import { native } from '../lib/native';
 import type { IsaName } from '../lib/native/system';
-
-function list(name: string): string[] | undefined {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? undefined : arg.slice(name.length + 3).split(',');
-}
 
 function fill(n: number): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = Math.sin(i * 0.37) * 0.5;
   return a;
-}
-
-// Median of `reps` timed runs after one warm-up.
-function time(fn: () => void, reps = 15): number {
-  fn();
-  const ms: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return ms.sort((a, b) => a - b)[reps >> 1];
 }
 
 const [B, T, C, K] = [8, 256, 192, 8];
@@ -51,7 +35,7 @@ for (const c of cases)
     for (const threads of threadsList) {
       native.setIsa(isa);
       native.setThreads(threads);
-      const ms = time(c.run);
+      const ms = medianMs(c.run, { minRuns: 15 });
       console.log(JSON.stringify({ bench: 'scan_optim', op: c.op, shape: c.shape, isa, threads, ms: +ms.toFixed(3), gbps: +(c.bytes / ms / 1e6).toFixed(2), gflops: +(c.flops / ms / 1e6).toFixed(2) }));
     }
 native.setIsa(before.isa);

@@ -3,13 +3,9 @@
 // norms and embedding use C 384. Prints {"bench":"softmax_norm","op","shape","isa","threads","ms","gbps"}
 // per line; GB/s counts the bytes each kernel must read and write once (they are memory-bound).
 // Options: --isa=scalar,avx2,avx512 (default: every ISA available), --threads=1,2 (default: 1 and the pool size).
+import { list, medianMs } from './common';
 import { native } from '../lib/native';
 import type { IsaName } from '../lib/native/system';
-
-function list(name: string): string[] | undefined {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? undefined : arg.slice(name.length + 3).split(',');
-}
 
 // 64-byte aligned like Tensor storage (native.alloc): plain Float32Arrays are only 16-byte aligned, and
 // misaligned 512-bit loads split cache lines (AVX-512 backward norms run ~2x slower on them on Zen 4).
@@ -21,18 +17,6 @@ function fill(n: number, scale = 1): Float32Array {
   const a = zeros(n);
   for (let i = 0; i < n; i++) a[i] = Math.sin(i * 0.37) * scale;
   return a;
-}
-
-// Median of `reps` timed runs after one warm-up.
-function time(fn: () => void, reps = 11): number {
-  fn();
-  const ms: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return ms.sort((a, b) => a - b)[reps >> 1];
 }
 
 const [R, V] = [2048, 8192];
@@ -67,7 +51,7 @@ for (const c of cases)
     for (const threads of threadsList) {
       native.setIsa(isa);
       native.setThreads(threads);
-      const ms = time(c.run);
+      const ms = medianMs(c.run, { minRuns: 11 });
       console.log(JSON.stringify({ bench: 'softmax_norm', op: c.op, shape: c.shape, isa, threads, ms: +ms.toFixed(3), gbps: +(c.bytes / ms / 1e6).toFixed(2) }));
     }
 native.setIsa(before.isa);

@@ -11,6 +11,7 @@
 // both (the machine is shared; the minimum is the least disturbed run). gops counts 2·M·N·K.
 // Options (args or env): --isa=avx512 (FLASHLM_BENCH_ISA; default the best ISA), --threads=1,2
 // (FLASHLM_BENCH_THREADS; default the pool size), --kernel=i8_ternary,... (FLASHLM_BENCH_KERNEL).
+import { list, option } from './common';
 import { native } from '../lib/native';
 import type { IsaName } from '../lib/native/system';
 import { layerLines } from './ternary_layer';
@@ -22,15 +23,6 @@ const KERNELS = [
   'ternary_backward_input_gemm',
 ] as const;
 type Kernel = (typeof KERNELS)[number];
-
-function option(name: string, env: string): string | undefined {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg !== undefined ? arg.slice(name.length + 3) : process.env[env];
-}
-function list(name: string, env: string): string[] | undefined {
-  const v = option(name, env);
-  return v === undefined || v === '' ? undefined : v.split(',').map((s) => s.trim());
-}
 
 function aligned<T extends Float32Array | Int8Array | Uint8Array>(ctor: new (b: ArrayBuffer) => T, bytes: number): T {
   return new ctor(native.alloc(bytes));

@@ -7,6 +7,7 @@
 // free forward. A second line per shape, kernel "bitlinear_b158_layer_int8_dx", times the opt-in
 // reduced-precision backward (input gradient from int8-quantized g; NOT the default, which is exact).
 // Options: --threads=2 (FLASHLM_BENCH_THREADS), --repeats=7 (FLASHLM_BENCH_REPEATS).
+import { option } from './common';
 import { native } from '../lib/native';
 import { BitLinear } from '../lib/nn/bitlinear';
 import type { BackwardMode } from '../lib/ops/ternary_linear';
@@ -17,11 +18,6 @@ import { Tensor } from '../lib/tensor/tensor';
 
 const MS = [256, 4096];
 const KN: Array<[number, number]> = [[768, 768], [768, 2048], [2048, 768], [256, 768]];
-
-function option(name: string, env: string): string | undefined {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg !== undefined ? arg.slice(name.length + 3) : process.env[env];
-}
 
 function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
