@@ -8,6 +8,8 @@ import { bench } from './bench';
 import { demo } from './demo';
 import { tokenizerCommand } from './tokenizer';
 import { kernelCommand } from '../../kernel/install';
+import { evalCommand } from './eval';
+import { generateCommand } from './generate';
 
 const USAGE = `usage: flashlm <command> [options]
 
@@ -20,6 +22,9 @@ commands:
   kernel uninstall  remove it (same options)
   repl [--no-history]  a TypeScript REPL with flashlm in scope (history: $FLASHLM_REPL_HISTORY,
                     default ~/.flashlm_repl_history; empty disables it)
+  eval DIR [--data CORPUS|SHARD] [--json]   evaluate a run on validation data (loss, PPL, bits per
+                    token / character / UTF-8 byte); flashlm eval --help for the options
+  generate DIR --prompt TEXT [...]   sample from a run, streaming to stdout; flashlm generate --help
   help              this text
 
 environment:
@@ -55,6 +60,10 @@ export async function main(argv: string[]): Promise<number> {
       const { runRepl } = require('../../kernel/repl/repl') as typeof import('../../kernel/repl/repl');
       return runRepl({ historyFile: rest.includes('--no-history') ? null : undefined, version: packageVersion() });
     }
+    case 'eval':
+      return evalCommand(rest);
+    case 'generate':
+      return generateCommand(rest);
     case '--version':
     case '-v':
       console.log(packageVersion());
