@@ -257,7 +257,7 @@ async function* run(model: LanguageModel, plan: Plan, o: GenerateOptions): Async
           const s = g.seqs[b];
           if (s.done !== null) continue;
           const row = g.logits.subarray(b * V, b * V + plan.sampleVocab);
-          const token = s.sampler.sample(row, s.history.subarray(0, s.length));
+          const token = s.sampler.sampleOne(row, s.history.subarray(0, s.length));
           yield advance(s, token, plan);
         }
         if (g.seqs.every((s) => s.done !== null)) {
