@@ -57,6 +57,20 @@ test('eval prints each metric labelled; bits/token is named as the originals\' "
   expect(r.stdout).toMatch(/perplexity +\d/);
 });
 
+test('eval --data SHARD scores a validation token shard: bits per token, no bits per char (no text)', async () => {
+  const validation = flashlm.data.corpus('sotu').validation.take(2);
+  const shard = await flashlm.data.prepareShards(validation, tok, dir);
+  const r = cli(['eval', run, '--data', shard.file, '--json']);
+  expect(r.stderr).toBe('');
+  const got = JSON.parse(r.stdout);
+  const want = await flashlm.evaluate(model, validation, { tokenizer: tok });
+  expect(got.tokens).toBe(want.tokens);
+  expect(got.documents).toBe(2);
+  expect(got.meanLoss).toBeCloseTo(want.meanLoss, 6);
+  expect(got.bitsPerChar).toBeNull();
+  expect(cli(['eval', run, '--data', shard.file]).stdout).toMatch(/bits\/char +n\/a +\(true BPC: per Unicode code point; needs the documents' text\)/);
+});
+
 test('generate streams the prompt and the sampled text; same seed, same output; --json matches generate()', async () => {
   const args = ['generate', run, '--prompt', 'The Congress', '--max-tokens', '12', '--temperature', '0.8', '--top-k', '20', '--seed', '4'];
   const a = cli(args);

@@ -42,7 +42,43 @@ function hand(docs: string[]): { nll: number; tokens: number; codePoints: number
   return { nll: total, tokens, codePoints, bytes };
 }
 
+/**
+ * A model whose logits depend only on the position inside the window: logit[v] = 5 when v equals the
+ * position, else 0. Its NLL therefore says exactly where every window starts.
+ */
+class PositionModel extends flashlm.LanguageModel {
+  constructor() {
+    super('position', { vocabSize: 257, contextLength: 16 });
+  }
+  forward(tokens: Tensor): Tensor {
+    const [B, T] = tokens.shape;
+    const out = new Float32Array(B * T * 257);
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[(b * T + t) * 257 + t] = 5;
+    return Tensor.from(out, [B, T, 257]);
+  }
+  createDecodeState(): flashlm.DecodeState {
+    throw new Error('not used');
+  }
+  decode(): Tensor {
+    throw new Error('not used');
+  }
+}
+
 describe('evaluate', () => {
+  test('windows: each document starts its own, every contextLength predictions a new one begins at position 0', async () => {
+    const lse = Math.log(256 + Math.exp(5));
+    let want = 0;
+    let n = 0;
+    for (const d of DOCS) {
+      const ids = [EOS, ...tok.encode(d), EOS];
+      for (let j = 1; j < ids.length; j++, n++) want += lse - (ids[j] === (j - 1) % 16 ? 5 : 0);
+    }
+    const m = await flashlm.evaluate(new PositionModel(), corpus(), { tokenizer: tok, batchSize: 3 });
+    expect(m.tokens).toBe(n);
+    expect(m.meanLoss).toBeCloseTo(want / n, 5);
+  });
+
+
   test('equals the hand computation: mean loss, PPL, bits per token, per code point and per UTF-8 byte', async () => {
     const h = hand(DOCS);
     const m = await flashlm.evaluate(model, corpus(), { tokenizer: tok });
@@ -116,6 +152,19 @@ describe('evaluate', () => {
     await flashlm.evaluate(model, corpus(), { tokenizer: tok });
     expect(model.training).toBe(false);
     for (const p of model.parameters()) expect(p.grad).toBeNull();
+  });
+
+  test('an interrupt stops it with KeyboardInterrupt and restores the mode', async () => {
+    const word = new Int32Array(new SharedArrayBuffer(4));
+    flashlm.setInterruptFlag(word);
+    try {
+      model.train();
+      Atomics.store(word, 0, 1);
+      await expect(flashlm.evaluate(model, corpus(), { tokenizer: tok })).rejects.toMatchObject({ name: 'KeyboardInterrupt' });
+      expect(model.training).toBe(true);
+    } finally {
+      flashlm.setInterruptFlag(null);
+    }
   });
 
   test('clear errors: train split, no tokenizer, bad ids, bad options, empty data', async () => {

@@ -152,6 +152,40 @@ describe('generate', () => {
     expect(e.outputs[0].promptTokens).toEqual([EOS]);
   });
 
+  test('an interrupt stops the loop (an interrupt error), frees the state and restores the mode', async () => {
+    const word = new Int32Array(new SharedArrayBuffer(4));
+    flashlm.setInterruptFlag(word);
+    try {
+      model.train();
+      const gen = flashlm.generate(model, tok, 'abc', { maxTokens: 50, stopTokens: [] });
+      const seen: number[] = [];
+      let caught: unknown = null;
+      try {
+        for await (const e of gen) {
+          seen.push(e.token);
+          if (seen.length === 5) Atomics.store(word, 0, 1);
+        }
+      } catch (e) {
+        caught = e;
+      }
+      // the loop's check or a native kernel's (ERR_FLASHLM_INTERRUPTED), whichever sees the flag first
+      expect(flashlm.isInterrupt(caught)).toBe(true);
+      expect(seen).toHaveLength(5);
+      expect(model.training).toBe(true);
+      await expect(gen).rejects.toThrow(/stopped before the end/);
+    } finally {
+      flashlm.setInterruptFlag(null);
+    }
+  });
+
+  test('breaking out of the stream ends the generation cleanly', async () => {
+    model.train();
+    const gen = flashlm.generate(model, tok, 'abc', { maxTokens: 50, stopTokens: [] });
+    let n = 0;
+    for await (const e of gen) if (e && ++n === 3) break;
+    expect(model.training).toBe(true);
+  });
+
   test('clear errors', () => {
     expect(() => flashlm.generate(model, null, 'text')).toThrow(/prompt 0 is text but no tokenizer/);
     expect(() => flashlm.generate(model, tok, 'a', { maxTokens: 0 })).toThrow(/maxTokens must be an integer >= 1/);
