@@ -36,7 +36,10 @@ export interface EvaluateOptions extends EvalMetricsOptions {
   maxDocuments?: number;
   /** Stop after the document during which the scored tokens reach N (documents are never cut). */
   maxTokens?: number;
-  /** Windows per forward pass (default 8). Results do not depend on it beyond float summation order. */
+  /**
+   * Windows per forward pass (default 8, fewer when the logits would pass 128 MB). Results do not depend
+   * on it beyond float summation order.
+   */
   batchSize?: number;
   /** Called after each batch with the totals so far. */
   onProgress?: (p: { documents: number; tokens: number; windows: number }) => void;
@@ -60,7 +63,11 @@ interface Sequence {
   text: string | null;
 }
 
-const DEFAULT_BATCH = 8;
+/** Default windows per forward: up to 8, fewer when the logits (B, T, V) would pass ~2^25 floats (128 MB). */
+function defaultBatch(model: LanguageModel): number {
+  const perWindow = model.config.contextLength * model.config.vocabSize;
+  return Math.max(1, Math.min(8, Math.floor(2 ** 25 / perWindow)));
+}
 
 /**
  * Evaluates `model` on validation data, deterministically (no sampling; the same numbers for any
@@ -81,7 +88,7 @@ const DEFAULT_BATCH = 8;
  */
 export async function evaluate(model: LanguageModel, data: EvalData, options: EvaluateOptions = {}): Promise<EvaluationResult> {
   const fn = 'evaluate';
-  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  const batchSize = options.batchSize ?? defaultBatch(model);
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`${fn}: batchSize must be an integer >= 1, got ${batchSize}`);
   for (const k of ['maxDocuments', 'maxTokens'] as const) {
     const v = options[k];
