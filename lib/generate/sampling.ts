@@ -67,31 +67,25 @@ export function applyRepetitionPenalty(scores: Float64Array, history: ArrayLike<
 }
 
 /**
- * The k-th largest finite score (k ≤ number of finite scores), with a size-k min-heap: O(V log k),
- * so top-k over a 32k vocabulary does not sort it.
+ * The k largest values pushed so far, in a size-k min-heap: top-k over a 32k vocabulary in O(V log k)
+ * without sorting it. The k-th largest is a property of the multiset, so push order does not matter.
  */
-function kthLargest(s: Float64Array, k: number): number {
-  const heap = new Float64Array(k);
-  let n = 0;
-  const siftDown = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < n && heap[l] < heap[m]) m = l;
-      if (r < n && heap[r] < heap[m]) m = r;
-      if (m === i) return;
-      const t = heap[i];
-      heap[i] = heap[m];
-      heap[m] = t;
-      i = m;
-    }
-  };
-  for (let i = 0; i < s.length; i++) {
-    const x = s[i];
-    if (x === -Infinity) continue;
-    if (n < k) {
-      let j = n++;
+class TopKHeap {
+  private heap = new Float64Array(1);
+  private n = 0;
+  private k = 1;
+
+  reset(k: number): this {
+    if (this.heap.length < k) this.heap = new Float64Array(k);
+    this.k = k;
+    this.n = 0;
+    return this;
+  }
+
+  push(x: number): void {
+    const heap = this.heap;
+    if (this.n < this.k) {
+      let j = this.n++;
       heap[j] = x;
       while (j > 0 && heap[(j - 1) >> 1] > heap[j]) {
         const p = (j - 1) >> 1;
@@ -102,10 +96,33 @@ function kthLargest(s: Float64Array, k: number): number {
       }
     } else if (x > heap[0]) {
       heap[0] = x;
-      siftDown(0);
+      const n = this.n;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < n && heap[l] < heap[m]) m = l;
+        if (r < n && heap[r] < heap[m]) m = r;
+        if (m === i) break;
+        const t = heap[i];
+        heap[i] = heap[m];
+        heap[m] = t;
+        i = m;
+      }
     }
   }
-  return heap[0];
+
+  /** The k-th largest pushed value (the smallest of the k kept). */
+  kth(): number {
+    return this.heap[0];
+  }
+}
+
+/** The k-th largest finite score (k ≤ number of finite scores). */
+function kthLargest(s: Float64Array, k: number, heap = new TopKHeap()): number {
+  heap.reset(k);
+  for (let i = 0; i < s.length; i++) if (s[i] !== -Infinity) heap.push(s[i]);
+  return heap.kth();
 }
 
 function countFinite(s: Float64Array): number {
@@ -256,15 +273,25 @@ export class Sampler {
     const penalty = o.repetitionPenalty !== 1;
     const t = o.temperature;
     const fuseT = !penalty && t !== 0 && t !== 1;
+    const k = o.topK > 0 ? Math.max(o.topK, o.minTokensToKeep) : 0;
+    const heap = !penalty && k > 0 && t !== 0 ? this.heap.reset(k) : null; // top-k fused into the copy
     let finite = 0;
+    const greedy = t === 0 && !penalty;
+    let best = -1; // greedy without a penalty: the argmax (lowest index on ties) found during the copy
     for (let i = 0; i < v; i++) {
       const x = logits[i];
       if (Number.isNaN(x) || x === Infinity) throw new RangeError(`sampling: logits[${i}] is ${x}; a logit must be finite or -Infinity (masked)`);
-      if (x !== -Infinity) finite++;
-      s[i] = fuseT ? x / t : x;
+      const y = fuseT ? x / t : x;
+      s[i] = y;
+      if (x !== -Infinity) {
+        finite++;
+        if (heap !== null) heap.push(y);
+        if (greedy && (best < 0 || y > s[best])) best = i;
+      }
     }
     if (v === 0) throw new RangeError('sampling: logits must hold at least one value');
     if (finite === 0) throw new RangeError('sampling: every logit is -Infinity; no token can be sampled');
+    if (greedy) return best;
     if (penalty) {
       applyRepetitionPenalty(s.subarray(0, v), history, o.repetitionPenalty);
       if (t !== 0 && t !== 1) for (let i = 0; i < v; i++) s[i] /= t;
@@ -275,10 +302,7 @@ export class Sampler {
       return best;
     }
     let threshold = -Infinity;
-    if (o.topK > 0) {
-      const k = Math.max(o.topK, o.minTokensToKeep);
-      if (k < finite) threshold = kthLargest(s.subarray(0, v), k);
-    }
+    if (k > 0 && k < finite) threshold = heap !== null ? heap.kth() : kthLargest(s.subarray(0, v), k, this.heap);
     const kept = this.kept!;
     let m = 0;
     let max = -Infinity;
@@ -317,6 +341,7 @@ export class Sampler {
   }
 
   private kept: Int32Array | null = null;
+  private readonly heap = new TopKHeap();
   private scratch: Float64Array | null = null;
 
   private sampleRows(rows: ArrayLike<number>[], histories: ArrayLike<number>[]): number[] {
