@@ -56,12 +56,23 @@ export async function evalCommand(args: string[]): Promise<number> {
     } else if (fs.existsSync(dataArg)) {
       data = { tokens: readShard(dataArg, run.tokenizer ? { fingerprint: run.tokenizer.fingerprint() } : {}) };
     } else throw new UsageError(`eval: --data '${dataArg}' is neither a corpus (${CORPUS_NAMES.join(', ')}) nor a shard file`);
+    // a live line on a terminal only (CI logs and pipes get the result alone)
+    let last = 0;
+    const onProgress = process.stderr.isTTY
+      ? (q: { documents: number; tokens: number }) => {
+          if (Date.now() - last < 250) return;
+          last = Date.now();
+          process.stderr.write(`\reval: ${q.documents} documents, ${q.tokens} tokens scored`);
+        }
+      : undefined;
     const m = await evaluate(run.model, data, {
+      onProgress,
       tokenizer: run.tokenizer ?? undefined,
       maxDocuments: numberOption('eval', p, '--max-documents', { integer: true, min: 1 }),
       maxTokens: numberOption('eval', p, '--max-tokens', { integer: true, min: 1 }),
       batchSize: numberOption('eval', p, '--batch-size', { integer: true, min: 1 }),
     });
+    if (last > 0) process.stderr.write('\n');
     console.log(p.flags.has('--json') ? JSON.stringify({ run: run.dir, model: run.model.name, data: dataArg, ...m }) : formatEvaluation(m));
     return 0;
   } catch (e) {

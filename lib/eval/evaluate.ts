@@ -41,6 +41,11 @@ export interface EvaluateOptions extends EvalMetricsOptions {
    * on it beyond float summation order.
    */
   batchSize?: number;
+  /**
+   * Keep the encoded documents for the next call on the same split, tokenizer and separator (default
+   * true; one split is kept at a time). A split's id must change when its documents do (corpora ensure it).
+   */
+  cache?: boolean;
   /** Called after each batch with the totals so far. */
   onProgress?: (p: { documents: number; tokens: number; windows: number }) => void;
 }
@@ -114,8 +119,6 @@ export async function evaluate(model: LanguageModel, data: EvalData, options: Ev
     };
     let scored = 0;
     for await (const seq of source) {
-      if (options.maxDocuments !== undefined && documents >= options.maxDocuments) break;
-      if (options.maxTokens !== undefined && scored >= options.maxTokens) break;
       const n = seq.ids.length;
       for (let s = 0; s + 1 < n; s += T) {
         const end = Math.min(s + T, n - 1);
@@ -125,6 +128,9 @@ export async function evaluate(model: LanguageModel, data: EvalData, options: Ev
       }
       if (seq.text !== null) acc.addText(seq.text);
       documents++;
+      // checked here, not before the next pull, so no document past the limit is read or encoded
+      if (options.maxDocuments !== undefined && documents >= options.maxDocuments) break;
+      if (options.maxTokens !== undefined && scored >= options.maxTokens) break;
     }
     flush();
   } finally {
@@ -223,21 +229,35 @@ function resolveData(fn: string, model: LanguageModel, data: EvalData, options: 
   if (tokenizer.vocabSize > model.config.vocabSize)
     throw new RangeError(`${fn}: the tokenizer has ${tokenizer.vocabSize} ids but the model's vocabSize is ${model.config.vocabSize}`);
   const separator = resolveSeparator(fn, model, options, split.separator);
+  // Encoded documents are kept for the next call on the same split and tokenizer (a trainer evaluates
+  // the same validation split every N steps; tokenizing it is the slow part of a small model's eval).
+  const key = `${split.id}\0${tokenizer.fingerprint()}\0${separator ?? 'none'}`;
+  if (options.cache === false || encodedCache?.key !== key) encodedCache = options.cache === false ? null : { key, ids: [] };
+  const cached = encodedCache;
   async function* docs(): AsyncGenerator<Sequence> {
+    let i = 0;
     for await (const text of split) {
-      const enc = tokenizer!.encode(text);
-      const ids = new Int32Array(enc.length + (separator === undefined ? 0 : 2));
-      if (separator === undefined) ids.set(enc);
-      else {
-        ids[0] = separator;
-        ids.set(enc, 1);
-        ids[ids.length - 1] = separator;
+      let ids = cached?.ids[i];
+      if (ids === undefined) {
+        const enc = tokenizer!.encode(text);
+        ids = new Int32Array(enc.length + (separator === undefined ? 0 : 2));
+        if (separator === undefined) ids.set(enc);
+        else {
+          ids[0] = separator;
+          ids.set(enc, 1);
+          ids[ids.length - 1] = separator;
+        }
+        if (cached !== null && cached.ids.length === i) cached.ids.push(ids);
       }
+      i++;
       yield { ids, text };
     }
   }
   return { source: docs(), separator, hasText: true };
 }
+
+/** The last split's encoded documents (one split at a time, so memory stays one validation split's tokens). */
+let encodedCache: { key: string; ids: Int32Array[] } | null = null;
 
 function checkIds(fn: string, ids: ArrayLike<number>, V: number): void {
   for (let i = 0; i < ids.length; i++) {

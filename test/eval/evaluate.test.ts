@@ -144,6 +144,23 @@ describe('evaluate', () => {
     expect(some.tokens).toBe(h.tokens);
   });
 
+  test('a second call on the same split reuses the encoded documents (same numbers, no re-encoding)', async () => {
+    let calls = 0;
+    const counting = new ByteTokenizer({ tag: ':counting' });
+    const encode = counting.encode.bind(counting);
+    counting.encode = (t: string) => (calls++, encode(t));
+    const a = await flashlm.evaluate(model, corpus(), { tokenizer: counting, maxDocuments: 2 });
+    expect(calls).toBe(2);
+    const b = await flashlm.evaluate(model, corpus(), { tokenizer: counting });
+    expect(calls).toBe(4); // the first two came from the cache
+    const c = await flashlm.evaluate(model, corpus(), { tokenizer: counting });
+    expect(calls).toBe(4);
+    expect(c.meanLoss).toBe(b.meanLoss);
+    expect(a.tokens).toBeLessThan(b.tokens);
+    await flashlm.evaluate(model, corpus(), { tokenizer: counting, cache: false });
+    expect(calls).toBe(8);
+  });
+
   test('restores training mode, records no gradient graph', async () => {
     model.train();
     await flashlm.evaluate(model, corpus(), { tokenizer: tok });
