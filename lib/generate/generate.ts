@@ -101,13 +101,16 @@ export function generate(model: LanguageModel, tokenizer: Tokenizer | null, prom
 
 export class Generation implements AsyncIterable<GenerationEvent>, PromiseLike<GenerationResult> {
   private readonly iterator: AsyncGenerator<GenerationEvent, GenerationResult>;
-  private result: Promise<GenerationResult> | null = null;
-  private final: GenerationResult | null = null;
   private iterated = false;
+  /** Settles when the loop ends: the result, its error, or an error when the stream was left early. */
+  private readonly outcome: Promise<GenerationResult>;
+  private settle!: { resolve: (r: GenerationResult) => void; reject: (e: unknown) => void };
 
   constructor(model: LanguageModel, tokenizer: Tokenizer | null, prompt: Prompt | readonly Prompt[], options: GenerateOptions) {
     const plan = prepare(model, tokenizer, prompt, options); // validate now, so a bad call throws at the call site
     this.iterator = run(model, plan, options);
+    this.outcome = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    this.outcome.catch(() => {}); // the error reaches whoever iterates; awaiting is optional
   }
 
   [Symbol.asyncIterator](): AsyncIterator<GenerationEvent> {
@@ -116,32 +119,40 @@ export class Generation implements AsyncIterable<GenerationEvent>, PromiseLike<G
     const it = this.iterator;
     return {
       next: async () => {
-        const r = await it.next();
+        let r: IteratorResult<GenerationEvent, GenerationResult>;
+        try {
+          r = await it.next();
+        } catch (e) {
+          this.settle.reject(e);
+          throw e;
+        }
         if (r.done) {
-          this.final = r.value;
+          this.settle.resolve(r.value);
           return { done: true, value: undefined };
         }
         return r;
       },
       return: async () => {
         await it.return(undefined as never);
+        this.settle.reject(new Error('generate: the iteration was stopped before the end; no result'));
         return { done: true, value: undefined };
       },
     };
   }
 
+  /** Runs the generation to the end (or waits for the iteration in progress) and gives the result. */
   then<A = GenerationResult, B = never>(onFulfilled?: ((r: GenerationResult) => A | PromiseLike<A>) | null, onRejected?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
-    if (this.result === null) {
-      this.result = (async () => {
-        if (!this.iterated) {
-          this.iterated = true;
-          for (let r = await this.iterator.next(); ; r = await this.iterator.next()) if (r.done) return (this.final = r.value);
+    if (!this.iterated) {
+      const it = this[Symbol.asyncIterator]();
+      void (async () => {
+        try {
+          while (!(await it.next()).done);
+        } catch {
+          /* settled as the outcome */
         }
-        if (this.final === null) throw new Error('generate: the iteration was stopped before the end; no result');
-        return this.final;
       })();
     }
-    return this.result.then(onFulfilled, onRejected);
+    return this.outcome.then(onFulfilled, onRejected);
   }
 }
 

@@ -51,3 +51,17 @@ describe.each(entries.map((e) => [e.name, e] as const))('%s: decode == forward',
     expect(worst).toBeLessThanOrEqual(1e-4 + 1e-4 * scale);
   });
 });
+
+describe.each(entries.map((e) => [e.name, e] as const))('%s: generate batches', (name, entry) => {
+  test('greedy generation of a batch (two prompt lengths) equals each prompt alone', async () => {
+    const model = flashlm.models.create(name, entry.testOverrides ?? {}, { seed: 2 });
+    const V = model.config.vocabSize;
+    const prompts = [[1, 2, 3].map((t) => t % V), [4, 5, 6].map((t) => t % V), [7 % V]];
+    const opts = { temperature: 0, maxTokens: 6, stopTokens: [] };
+    const batch = await flashlm.generate(model, null, prompts, opts);
+    for (let i = 0; i < prompts.length; i++) {
+      const alone = await flashlm.generate(model, null, prompts[i], opts);
+      expect(batch.outputs[i].tokens).toEqual(alone.outputs[0].tokens);
+    }
+  });
+});

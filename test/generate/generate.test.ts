@@ -109,8 +109,11 @@ describe('generate', () => {
 
   test('streams tokens as they come; the pieces join to the final text; awaiting after iterating works', async () => {
     const gen = flashlm.generate(model, tok, ['ab', 'xyz'], { maxTokens: 10, seed: 3, stopTokens: [] });
-    const events = await collect(gen);
+    const pending = collect(gen);
+    const awaited = gen.then((x) => x); // awaiting while the stream is being read waits for its end
+    const events = await pending;
     const r = await gen;
+    expect(await awaited).toBe(r);
     expect(events).toHaveLength(20);
     for (const i of [0, 1]) {
       const mine = events.filter((e) => e.index === i);
@@ -172,7 +175,7 @@ describe('generate', () => {
       expect(flashlm.isInterrupt(caught)).toBe(true);
       expect(seen).toHaveLength(5);
       expect(model.training).toBe(true);
-      await expect(gen).rejects.toThrow(/stopped before the end/);
+      await expect(gen).rejects.toBe(caught); // awaiting afterwards reports the same error
     } finally {
       flashlm.setInterruptFlag(null);
     }
@@ -184,6 +187,7 @@ describe('generate', () => {
     let n = 0;
     for await (const e of gen) if (e && ++n === 3) break;
     expect(model.training).toBe(true);
+    await expect(gen).rejects.toThrow(/stopped before the end; no result/);
   });
 
   test('clear errors', () => {
