@@ -16,12 +16,18 @@ export const EVAL_USAGE = `usage: flashlm eval DIR [--data CORPUS|SHARD] [--max-
                  Default: the corpus named in DIR/config.json ("data")
   --json         print the metrics as one JSON object`;
 
-/** The corpus name a run's config.json records, if any ({ data: 'sotu' } or { data: { corpus } }, top level or under training). */
+/**
+ * The data a run's config.json records, if any: { data: 'sotu' } or { data: { corpus | name | validation } }
+ * (a corpus name or a validation shard path), at the top level or under training/train.
+ */
 function dataOfRun(config: Record<string, unknown>): string | undefined {
   for (const where of [config, config.training as Record<string, unknown> | undefined, config.train as Record<string, unknown> | undefined]) {
     const d = where?.data;
     if (typeof d === 'string') return d;
-    if (typeof d === 'object' && d !== null && typeof (d as { corpus?: unknown }).corpus === 'string') return (d as { corpus: string }).corpus;
+    if (typeof d === 'object' && d !== null) {
+      const o = d as Record<string, unknown>;
+      for (const k of ['corpus', 'name', 'validation']) if (typeof o[k] === 'string') return o[k] as string;
+    }
   }
   return undefined;
 }
