@@ -6,7 +6,7 @@ import { UsageError, numberOption, parseFlags } from './flags';
 
 export const GENERATE_USAGE = `usage: flashlm generate DIR --prompt TEXT [--prompt TEXT ...] [--max-tokens N] [--temperature T]
                         [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S] [--stop STR ...]
-                        [--context-full slide|stop] [--json]
+                        [--context-full slide|crop|stop] [--json]
 
   DIR              a run directory (config.json, model.safetensors, tokenizer.json)
   --prompt         prompt text (repeat for a batch; prompt i uses seed S + i)
@@ -15,7 +15,8 @@ export const GENERATE_USAGE = `usage: flashlm generate DIR --prompt TEXT [--prom
   --top-p          1 = off (default)            --repetition-penalty  1 = off (default)
   --seed           default 0                    --stop      a stop string (repeatable); the end-of-text
                                                             token always stops
-  --context-full   when the context fills: slide (re-prefill the last half; default) or stop
+  --context-full   when the context fills: slide (re-prefill the last half; default), crop (the
+                   originals' last-contextLength-tokens window for every token; slow) or stop
   --json           print {texts, outputs, stats} instead of streaming`;
 
 export async function generateCommand(args: string[]): Promise<number> {
@@ -33,7 +34,7 @@ export async function generateCommand(args: string[]): Promise<number> {
     const prompts = p.values.get('--prompt');
     if (prompts === undefined) throw new UsageError('generate: --prompt TEXT is required');
     const contextFull = p.values.get('--context-full')?.[0];
-    if (contextFull !== undefined && contextFull !== 'slide' && contextFull !== 'stop') throw new UsageError(`generate: --context-full must be slide or stop, got '${contextFull}'`);
+    if (contextFull !== undefined && !['slide', 'crop', 'stop'].includes(contextFull)) throw new UsageError(`generate: --context-full must be slide, crop or stop, got '${contextFull}'`);
     const n = (name: string, check: Parameters<typeof numberOption>[3]) => numberOption('generate', p, name, check);
     const options: GenerateOptions = {
       maxTokens: n('--max-tokens', { integer: true, min: 1 }),

@@ -27,9 +27,11 @@ export interface GenerateOptions extends SamplingOptions {
   /**
    * When prompt + generated tokens fill contextLength: 'slide' (default) re-prefills the last
    * ⌈contextLength/2⌉ tokens into a fresh state and goes on (positions restart at 0 as in training
-   * windows; one prefill per contextLength/2 tokens); 'stop' ends the sequence (finishReason 'context').
+   * windows; one prefill per contextLength/2 tokens); 'crop' is the originals' rule (spec S9): every
+   * further token is predicted from exactly the last contextLength tokens (one full-window prefill per
+   * token, so slow); 'stop' ends the sequence (finishReason 'context').
    */
-  onContextFull?: 'slide' | 'stop';
+  onContextFull?: 'slide' | 'crop' | 'stop';
 }
 
 /** One step of one sequence, as streamed. */
@@ -172,7 +174,7 @@ function prepare(model: LanguageModel, tokenizer: Tokenizer | null, prompt: Prom
   if (!Number.isSafeInteger(maxTokens) || maxTokens < 1) throw new RangeError(`${fn}: maxTokens must be an integer >= 1, got ${maxTokens}`);
   const seed = o.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`${fn}: seed must be an integer >= 0, got ${seed}`);
-  if (o.onContextFull !== undefined && o.onContextFull !== 'slide' && o.onContextFull !== 'stop') throw new RangeError(`${fn}: onContextFull must be 'slide' or 'stop', got '${String(o.onContextFull)}'`);
+  if (o.onContextFull !== undefined && !['slide', 'crop', 'stop'].includes(o.onContextFull)) throw new RangeError(`${fn}: onContextFull must be 'slide', 'crop' or 'stop', got '${String(o.onContextFull)}'`);
   const stopStrings = o.stopStrings ?? [];
   if (stopStrings.some((s) => typeof s !== 'string' || s.length === 0)) throw new RangeError(`${fn}: stopStrings must be non-empty strings`);
   if (stopStrings.length > 0 && tokenizer === null) throw new TypeError(`${fn}: stopStrings need a tokenizer to turn tokens into text`);
@@ -284,7 +286,7 @@ async function* run(model: LanguageModel, plan: Plan, o: GenerateOptions): Async
             groups.splice(gi--, 1);
             continue;
           }
-          prefill(g, Math.ceil(T / 2));
+          prefill(g, o.onContextFull === 'crop' ? T : Math.ceil(T / 2));
           continue;
         }
         const t0 = performance.now();

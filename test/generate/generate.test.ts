@@ -21,7 +21,49 @@ async function collect(gen: flashlm.Generation): Promise<flashlm.GenerationEvent
   return events;
 }
 
+/**
+ * Logits that favour token (p + 1) at window position p, through forward and decode alike: greedy output
+ * reveals where each prediction sat in its window, so the context-full policies can be read off it.
+ */
+class CounterModel extends flashlm.LanguageModel {
+  constructor() {
+    super('counter', { vocabSize: 64, contextLength: 16 });
+  }
+  private logits(B: number, T: number, start: number): Tensor {
+    const out = new Float32Array(B * T * 64);
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[(b * T + t) * 64 + ((start + t + 1) % 64)] = 5;
+    return Tensor.from(out, [B, T, 64]);
+  }
+  forward(tokens: Tensor): Tensor {
+    return this.logits(tokens.shape[0], tokens.shape[1], 0);
+  }
+  createDecodeState(batch: number, capacity: number): flashlm.DecodeState {
+    return { batch, capacity, position: 0, dispose() {} };
+  }
+  decode(tokens: Tensor, state: flashlm.DecodeState): Tensor {
+    flashlm.models.checkTokens(this, tokens, 'decode', state);
+    const out = this.logits(tokens.shape[0], tokens.shape[1], state.position);
+    state.position += tokens.shape[1];
+    return out;
+  }
+}
+
 describe('generate', () => {
+  test('context-full policies, read off a position-revealing model (contextLength 16, prompt 4)', async () => {
+    const counter = new CounterModel();
+    const run = async (onContextFull: 'slide' | 'crop' | 'stop') =>
+      (await flashlm.generate(counter, null, [0, 0, 0, 0], { temperature: 0, maxTokens: 24, onContextFull })).outputs[0];
+    const upTo16 = Array.from({ length: 13 }, (_, i) => 4 + i); // predicted at positions 3..15
+    // slide: the last 8 tokens are re-prefilled, so the next prediction sits at position 7
+    expect((await run('slide')).tokens).toEqual([...upTo16, 8, 9, 10, 11, 12, 13, 14, 15, 16, 8, 9]);
+    // crop (the originals'): every further prediction sees exactly the last 16 tokens, at position 15
+    expect((await run('crop')).tokens).toEqual([...upTo16, ...Array(11).fill(16)]);
+    const stopped = await run('stop');
+    expect(stopped.tokens).toEqual(upTo16);
+    expect(stopped.finishReason).toBe('context');
+  });
+
+
   test('a fixed seed reproduces the tokens; another seed gives others', async () => {
     const opts = { maxTokens: 40, temperature: 1.5, seed: 7, stopTokens: [] };
     const a = await flashlm.generate(model, tok, 'Once', opts);
@@ -132,6 +174,8 @@ describe('generate', () => {
     const ref = await flashlm.generate(wide, tok, 'Once', opts);
     expect(slid.outputs[0].tokens).toHaveLength(50);
     expect(slid.outputs[0].tokens).toEqual(ref.outputs[0].tokens);
+    const cropped = await flashlm.generate(model, tok, 'Once', { ...opts, onContextFull: 'crop' });
+    expect(cropped.outputs[0].tokens).toEqual(ref.outputs[0].tokens);
     const stopped = await flashlm.generate(model, tok, 'Once', { ...opts, onContextFull: 'stop' });
     expect(stopped.outputs[0].finishReason).toBe('context');
     expect(stopped.outputs[0].tokens).toHaveLength(16 - 4 + 1);
