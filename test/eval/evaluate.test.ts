@@ -125,6 +125,18 @@ describe('evaluate', () => {
     await expect(flashlm.evaluate(model, { tokens: stream, documents: [...DOCS, 'x'] }, { separator: EOS })).rejects.toThrow(/more document texts were given/);
   });
 
+  test('token data without a separator is one stream: all but its first token scored, windows across documents', async () => {
+    const stream = DOCS.flatMap((d) => tok.encode(d));
+    let want = 0;
+    for (let i = 1; i < stream.length; i++) want += nll(stream[i - 1], stream[i]);
+    const m = await flashlm.evaluate(model, { tokens: Int32Array.from(stream), documents: DOCS }, { separator: 'none' });
+    expect(m.tokens).toBe(stream.length - 1);
+    expect(m.documents).toBe(1);
+    expect(m.meanLoss).toBeCloseTo(want / (stream.length - 1), 5);
+    expect(m.bitsPerChar!).toBeCloseTo(want / ([...DOCS.join('')].length * Math.LN2), 5);
+    await expect(flashlm.evaluate(model, { tokens: stream, documents: DOCS }, { separator: 'none', maxTokens: 5 })).rejects.toThrow(/one stream, so maxDocuments\/maxTokens cannot be matched/);
+  });
+
   test('without a separator each document starts unscored at its first token', async () => {
     const h = hand(DOCS);
     const m = await flashlm.evaluate(model, corpus(), { tokenizer: tok, separator: 'none' });
