@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 
 import { CORPUS_NAMES, corpus as loadCorpus, type CorpusName } from '../data/corpus';
 import { readShard } from '../data/shards/format';
-import { evaluate, type EvalData, type EvaluationResult } from '../eval/evaluate';
+import { evaluate, formatEvaluation, type EvalData } from '../eval/evaluate';
 import { loadRunDir } from './run_dir';
 import { UsageError, numberOption, parseFlags, stringOption } from './flags';
 
@@ -30,18 +30,6 @@ function dataOfRun(config: Record<string, unknown>): string | undefined {
     }
   }
   return undefined;
-}
-
-export function formatEvaluation(m: EvaluationResult): string {
-  const f = (x: number | null, digits = 4) => (x === null ? 'n/a' : x.toFixed(digits));
-  return [
-    `validation: ${m.documents} documents, ${m.tokens} predicted tokens, windows of ${m.contextLength} (${m.windows})`,
-    `mean loss    ${f(m.meanLoss)} nats/token`,
-    `perplexity   ${f(m.perplexity, 3)}`,
-    `bits/token   ${f(m.bitsPerToken)}   (what the original scripts logged as "BPC")`,
-    `bits/char    ${f(m.bitsPerChar)}   (true BPC: per Unicode code point${m.codePoints === null ? '; needs the documents\' text' : `, ${m.codePoints} chars`})`,
-    `bits/byte    ${f(m.bitsPerByte)}   (per UTF-8 byte${m.utf8Bytes === null ? '' : `, ${m.utf8Bytes} bytes`})`,
-  ].join('\n');
 }
 
 export async function evalCommand(args: string[]): Promise<number> {

@@ -138,7 +138,7 @@ export async function evaluate(model: LanguageModel, data: EvalData, options: Ev
   }
   if (acc.tokens === 0) throw new RangeError(`${fn}: no token was scored (${documents} documents); the validation data is empty or every document is a single token`);
   const m = acc.metrics(options);
-  return {
+  return withDisplay({
     ...m,
     // text counts only mean something when every scored document brought its text
     ...(hasText ? {} : { bitsPerChar: null, bitsPerByte: null, codePoints: null, utf8Bytes: null }),
@@ -147,7 +147,31 @@ export async function evaluate(model: LanguageModel, data: EvalData, options: Ev
     windows,
     contextLength: T,
     separator: separator ?? null,
-  };
+  });
+}
+
+/**
+ * The metrics as labelled lines: bits per token is what the original scripts logged as "BPC"; bits per
+ * character is the true BPC (spec S10).
+ *
+ * @example console.log(formatEvaluation(await flashlm.evaluate(model, corpus, { tokenizer })));
+ */
+export function formatEvaluation(m: EvaluationResult): string {
+  const f = (x: number | null, digits = 4) => (x === null ? 'n/a' : x.toFixed(digits));
+  return [
+    `validation: ${m.documents} documents, ${m.tokens} predicted tokens, windows of ${m.contextLength} (${m.windows})`,
+    `mean loss    ${f(m.meanLoss)} nats/token`,
+    `perplexity   ${f(m.perplexity, 3)}`,
+    `bits/token   ${f(m.bitsPerToken)}   (what the original scripts logged as "BPC")`,
+    `bits/char    ${f(m.bitsPerChar)}   (true BPC: per Unicode code point${m.codePoints === null ? "; needs the documents' text" : `, ${m.codePoints} chars`})`,
+    `bits/byte    ${f(m.bitsPerByte)}   (per UTF-8 byte${m.utf8Bytes === null ? '' : `, ${m.utf8Bytes} bytes`})`,
+  ].join('\n');
+}
+
+/** Shows the labelled lines in the notebook (non-enumerable: JSON and equality see only the numbers). */
+function withDisplay(m: EvaluationResult): EvaluationResult {
+  Object.defineProperty(m, Symbol.for('Jupyter.display'), { value: () => ({ 'text/plain': formatEvaluation(m) }), enumerable: false });
+  return m;
 }
 
 function slice(ids: ArrayLike<number>, a: number, b: number): ArrayLike<number> {

@@ -305,7 +305,7 @@ async function* run(model: LanguageModel, plan: Plan, o: GenerateOptions): Async
   }
   const outputs = plan.seqs.map((s) => ({ prompt: s.prompt, promptTokens: s.promptTokens, tokens: s.tokens, text: s.text?.text ?? '', finishReason: s.done ?? 'length' }));
   const generated = outputs.reduce((n, x) => n + x.tokens.length, 0);
-  return {
+  const result: GenerationResult = {
     outputs,
     texts: outputs.map((x) => x.text),
     text: outputs[0].text,
@@ -317,6 +317,10 @@ async function* run(model: LanguageModel, plan: Plan, o: GenerateOptions): Async
       decodeTokensPerSecond: decodeMs > 0 ? (decodeTokens / decodeMs) * 1000 : 0,
     },
   };
+  // in a notebook, `await generate(...)` shows prompt + text per output (non-enumerable: JSON sees data only)
+  const shown = () => outputs.map((x) => (typeof x.prompt === 'string' ? x.prompt : '') + x.text).join('\n\n');
+  Object.defineProperty(result, Symbol.for('Jupyter.display'), { value: () => ({ 'text/plain': shown() }), enumerable: false });
+  return result;
 }
 
 /** Feeds x (B, t) and keeps the logits of the last position of each row in g.logits. */

@@ -97,6 +97,10 @@ describe('evaluate', () => {
     expect(m.bitsPerChar).not.toBeCloseTo(m.bitsPerByte!, 3);
     // windows: [EOS, 39 bytes, EOS] = 40 predictions = 3 windows of 16; 16 bytes 'Żółw é 🐢!' +2 -> 17 = 2; 'ab' -> 1; 56+2 -> 57 = 4
     expect(m.windows).toBe(3 + 2 + 1 + 4);
+    // in a notebook it shows the labelled lines
+    const shown = (m as unknown as Record<symbol, () => Record<string, string>>)[Symbol.for('Jupyter.display')]()['text/plain'];
+    expect(shown).toBe(flashlm.formatEvaluation(m));
+    expect(shown).toMatch(/bits\/token .*"BPC"[\s\S]*bits\/char .*true BPC/);
   });
 
   test('the same numbers for every batch size (up to float summation order) and it is deterministic', async () => {

@@ -163,6 +163,9 @@ describe('generate', () => {
       expect(mine.map((e) => e.text).join('')).toBe(r.texts[i]);
     }
     expect(r.stats.generatedTokens).toBe(20);
+    const display = (r as unknown as Record<symbol, () => Record<string, string>>)[Symbol.for('Jupyter.display')]();
+    expect(display['text/plain']).toBe(`ab${r.texts[0]}\n\nxyz${r.texts[1]}`);
+    expect(Object.keys(JSON.parse(JSON.stringify(r)))).toEqual(['outputs', 'texts', 'text', 'stats']);
     expect(() => gen[Symbol.asyncIterator]()).toThrow(/iterated once/);
   });
 
