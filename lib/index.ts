@@ -45,7 +45,7 @@ export { RMSNorm } from './nn/rmsnorm';
 export { SwiGLU } from './nn/swiglu';
 export type { Projection, ProjectionFactory } from './nn/swiglu';
 export type { RunObserver, StepEvent, EvalEvent, RunStartEvent, RunEndEvent, RunEndReason, Observable } from './train/events';
-export { evaluate, formatEvaluation } from './eval/evaluate';
+export { evaluate, formatEvaluation, evalColumns } from './eval/evaluate';
 export type { EvalData, TokenEvalData, EvaluateOptions, EvaluationResult } from './eval/evaluate';
 export { generate, Generation } from './generate/generate';
 export type { Prompt, GenerateOptions, GenerationEvent, GenerationOutput, GenerationResult, FinishReason } from './generate/generate';

@@ -13,6 +13,7 @@ import type { TokenShard } from '../data/shards/format';
 import type { DocumentSplit, Tokenizer } from '../data/types';
 import type { LanguageModel } from '../models/language_model';
 import { EvalAccumulator, EvalMetrics, EvalMetricsOptions } from './metrics';
+import type { EVAL_COLUMNS } from '../io/arrow-metrics';
 
 /** Tokens already prepared (a validation shard), with the text of the documents they hold for bits/char. */
 export interface TokenEvalData {
@@ -326,4 +327,21 @@ function toAsyncIterator(src: Iterable<string> | AsyncIterable<string>): AsyncIt
   if (Symbol.asyncIterator in src) return (src as AsyncIterable<string>)[Symbol.asyncIterator]();
   const it = (src as Iterable<string>)[Symbol.iterator]();
   return { next: async () => it.next() };
+}
+
+/**
+ * The metrics under the metrics.arrow eval column names (lib/io/arrow-metrics.ts EVAL_COLUMNS), for a
+ * trainer's eval rows.
+ *
+ * @example writer.logEval({ step, tokens, elapsed_s, ...evalColumns(await evaluate(model, data, opts)) });
+ */
+export function evalColumns(m: EvalMetrics): Record<(typeof EVAL_COLUMNS)[number], number | null> {
+  return {
+    eval_loss: m.meanLoss,
+    eval_ppl: m.perplexity,
+    eval_bits_per_token: m.bitsPerToken,
+    eval_bits_per_char: m.bitsPerChar,
+    eval_bits_per_byte: m.bitsPerByte,
+    eval_tokens: m.tokens,
+  };
 }

@@ -100,6 +100,8 @@ describe('evaluate', () => {
     // in a notebook it shows the labelled lines
     const shown = (m as unknown as Record<symbol, () => Record<string, string>>)[Symbol.for('Jupyter.display')]()['text/plain'];
     expect(shown).toBe(flashlm.formatEvaluation(m));
+    expect(flashlm.evalColumns(m)).toEqual({ eval_loss: m.meanLoss, eval_ppl: m.perplexity, eval_bits_per_token: m.bitsPerToken, eval_bits_per_char: m.bitsPerChar, eval_bits_per_byte: m.bitsPerByte, eval_tokens: m.tokens });
+    expect(Object.keys(flashlm.evalColumns(m)).sort()).toEqual([...flashlm.EVAL_COLUMNS].sort());
     expect(shown).toMatch(/bits\/token .*"BPC"[\s\S]*bits\/char .*true BPC/);
   });
 
