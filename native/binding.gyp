@@ -50,6 +50,7 @@
         "src/kernels/embedding/ref.cc",
         "src/kernels/attention/ref.cc",
         "src/kernels/attention/driver.cc",
+        "src/kernels/attention/decode.cc",
         "src/kernels/scan/ref.cc",
         "src/kernels/optim/ref.cc",
         "src/kernels/rng/ref.cc",

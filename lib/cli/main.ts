@@ -8,6 +8,9 @@ import { bench } from './bench';
 import { demo } from './demo';
 import { tokenizerCommand } from './tokenizer';
 import { kernelCommand } from '../../kernel/install';
+import { evalCommand } from './eval';
+import { generateCommand } from './generate';
+import { trainCommand } from './train';
 
 const USAGE = `usage: flashlm <command> [options]
 
@@ -20,6 +23,11 @@ commands:
   kernel uninstall  remove it (same options)
   repl [--no-history]  a TypeScript REPL with flashlm in scope (history: $FLASHLM_REPL_HISTORY,
                     default ~/.flashlm_repl_history; empty disables it)
+  train --model NAME --data CORPUS|SHARDS --out DIR [--steps N | --tokens N | --time 10m] [--stop-at N]
+                    train a model (flashlm train --help); train --resume DIR continues a run
+  eval DIR [--data CORPUS|SHARD] [--json]   evaluate a run on validation data (loss, PPL, bits per
+                    token / character / UTF-8 byte); flashlm eval --help for the options
+  generate DIR --prompt TEXT [...]   sample from a run, streaming to stdout; flashlm generate --help
   help              this text
 
 environment:
@@ -55,6 +63,12 @@ export async function main(argv: string[]): Promise<number> {
       const { runRepl } = require('../../kernel/repl/repl') as typeof import('../../kernel/repl/repl');
       return runRepl({ historyFile: rest.includes('--no-history') ? null : undefined, version: packageVersion() });
     }
+    case 'train':
+      return trainCommand(rest);
+    case 'eval':
+      return evalCommand(rest);
+    case 'generate':
+      return generateCommand(rest);
     case '--version':
     case '-v':
       console.log(packageVersion());

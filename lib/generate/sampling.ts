@@ -32,11 +32,14 @@ function checkOptions(o: SamplingOptions): Required<SamplingOptions> {
   return r;
 }
 
-/** Copies logits to float64, checking that none is NaN or +Inf and that some token is possible. */
-function toScores(logits: ArrayLike<number>): Float64Array {
+/**
+ * Copies logits to float64 (into `out` when it has room: the generate loop reuses one buffer per
+ * sequence), checking that none is NaN or +Inf and that some token is possible.
+ */
+function toScores(logits: ArrayLike<number>, out?: Float64Array): Float64Array {
   const v = logits.length;
   if (v === 0) throw new RangeError('sampling: logits must hold at least one value');
-  const s = new Float64Array(v);
+  const s = out !== undefined && out.length >= v ? out.subarray(0, v) : new Float64Array(v);
   let any = false;
   for (let i = 0; i < v; i++) {
     const x = logits[i];
@@ -64,31 +67,25 @@ export function applyRepetitionPenalty(scores: Float64Array, history: ArrayLike<
 }
 
 /**
- * The k-th largest finite score (k ≤ number of finite scores), with a size-k min-heap: O(V log k),
- * so top-k over a 32k vocabulary does not sort it.
+ * The k largest values pushed so far, in a size-k min-heap: top-k over a 32k vocabulary in O(V log k)
+ * without sorting it. The k-th largest is a property of the multiset, so push order does not matter.
  */
-function kthLargest(s: Float64Array, k: number): number {
-  const heap = new Float64Array(k);
-  let n = 0;
-  const siftDown = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < n && heap[l] < heap[m]) m = l;
-      if (r < n && heap[r] < heap[m]) m = r;
-      if (m === i) return;
-      const t = heap[i];
-      heap[i] = heap[m];
-      heap[m] = t;
-      i = m;
-    }
-  };
-  for (let i = 0; i < s.length; i++) {
-    const x = s[i];
-    if (x === -Infinity) continue;
-    if (n < k) {
-      let j = n++;
+class TopKHeap {
+  private heap = new Float64Array(1);
+  private n = 0;
+  private k = 1;
+
+  reset(k: number): this {
+    if (this.heap.length < k) this.heap = new Float64Array(k);
+    this.k = k;
+    this.n = 0;
+    return this;
+  }
+
+  push(x: number): void {
+    const heap = this.heap;
+    if (this.n < this.k) {
+      let j = this.n++;
       heap[j] = x;
       while (j > 0 && heap[(j - 1) >> 1] > heap[j]) {
         const p = (j - 1) >> 1;
@@ -99,10 +96,33 @@ function kthLargest(s: Float64Array, k: number): number {
       }
     } else if (x > heap[0]) {
       heap[0] = x;
-      siftDown(0);
+      const n = this.n;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < n && heap[l] < heap[m]) m = l;
+        if (r < n && heap[r] < heap[m]) m = r;
+        if (m === i) break;
+        const t = heap[i];
+        heap[i] = heap[m];
+        heap[m] = t;
+        i = m;
+      }
     }
   }
-  return heap[0];
+
+  /** The k-th largest pushed value (the smallest of the k kept). */
+  kth(): number {
+    return this.heap[0];
+  }
+}
+
+/** The k-th largest finite score (k ≤ number of finite scores). */
+function kthLargest(s: Float64Array, k: number, heap = new TopKHeap()): number {
+  heap.reset(k);
+  for (let i = 0; i < s.length; i++) if (s[i] !== -Infinity) heap.push(s[i]);
+  return heap.kth();
 }
 
 function countFinite(s: Float64Array): number {
@@ -122,15 +142,20 @@ function maskBelow(s: Float64Array, threshold: number): void {
  * @example
  * processLogits([2, 1, 0.5, -1], { topK: 2 }); // Float64Array [2, 1, -Infinity, -Infinity]
  */
-export function processLogits(logits: ArrayLike<number>, options: SamplingOptions = {}, history: ArrayLike<number> = []): Float64Array {
-  const o = checkOptions(options);
-  const s = applyRepetitionPenalty(toScores(logits), history, o.repetitionPenalty);
+export function processLogits(logits: ArrayLike<number>, options: SamplingOptions = {}, history: ArrayLike<number> = [], out?: Float64Array): Float64Array {
+  return processChecked(logits, checkOptions(options), history, out);
+}
+
+/** processLogits with options already checked; writes into `out` when given (length ≥ V). */
+function processChecked(logits: ArrayLike<number>, o: Required<SamplingOptions>, history: ArrayLike<number>, out?: Float64Array): Float64Array {
+  const s = applyRepetitionPenalty(toScores(logits, out), history, o.repetitionPenalty);
   if (o.temperature === 0) {
     let best = -1;
     for (let i = 0; i < s.length; i++) if (s[i] !== -Infinity && (best < 0 || s[i] > s[best])) best = i;
-    const out = new Float64Array(s.length).fill(-Infinity);
-    out[best] = s[best];
-    return out;
+    const top = s[best];
+    s.fill(-Infinity);
+    s[best] = top;
+    return s;
   }
   if (o.temperature !== 1) for (let i = 0; i < s.length; i++) s[i] /= o.temperature;
   if (o.topK > 0) {
@@ -160,9 +185,12 @@ export function processLogits(logits: ArrayLike<number>, options: SamplingOption
 
 /** softmax of processed scores (-Infinity → 0), in float64. */
 export function probabilities(scores: Float64Array): Float64Array {
+  return probabilitiesInto(scores, new Float64Array(scores.length));
+}
+
+function probabilitiesInto(scores: Float64Array, p: Float64Array): Float64Array {
   let max = -Infinity;
   for (let i = 0; i < scores.length; i++) if (scores[i] > max) max = scores[i];
-  const p = new Float64Array(scores.length);
   let z = 0;
   for (let i = 0; i < scores.length; i++) z += p[i] = scores[i] === -Infinity ? 0 : Math.exp(scores[i] - max);
   for (let i = 0; i < p.length; i++) p[i] /= z;
@@ -173,9 +201,9 @@ export function probabilities(scores: Float64Array): Float64Array {
  * The token whose cumulative probability (in index order) first exceeds u·total, for u in [0, 1):
  * a pure function of the scores and u, so sampling is reproducible from the uniform stream alone.
  */
-export function drawFromScores(scores: Float64Array, u: number): number {
+export function drawFromScores(scores: Float64Array, u: number, scratch?: Float64Array): number {
   if (!(u >= 0 && u < 1)) throw new RangeError(`drawFromScores: u must be in [0, 1), got ${u}`);
-  const p = probabilities(scores);
+  const p = probabilitiesInto(scores, scratch !== undefined && scratch.length >= scores.length ? scratch.subarray(0, scores.length) : new Float64Array(scores.length));
   let acc = 0;
   let last = -1;
   for (let i = 0; i < p.length; i++) {
@@ -222,8 +250,102 @@ export class Sampler {
     return this.sampleRows(rows, histories);
   }
 
+  /**
+   * One token from one row, reusing this sampler's buffers: no per-call allocation of V-sized arrays
+   * (the generate loop calls it once per token). Same result as sample().
+   */
+  sampleOne(logits: ArrayLike<number>, history: ArrayLike<number> = []): number {
+    const o = this.options;
+    const v = logits.length;
+    if (this.scratch === null || this.scratch.length < 2 * v) {
+      this.scratch = new Float64Array(2 * Math.max(v, 1));
+      this.kept = new Int32Array(Math.max(v, 1));
+    }
+    if (o.topP < 1) {
+      // the general path (nucleus needs the sorted values anyway)
+      const s = processChecked(logits, o, history, this.scratch.subarray(0, v));
+      return this.draw(s, (u) => drawFromScores(s, u, this.scratch!.subarray(v, 2 * v)));
+    }
+    // Fused passes with the same float operations as processLogits + drawFromScores, so the same token:
+    // copy + check (+ temperature when no penalty comes first), top-k threshold, then the draw over the
+    // kept ids only (a masked id adds exactly 0 to the normaliser there).
+    const s = this.scratch;
+    const penalty = o.repetitionPenalty !== 1;
+    const t = o.temperature;
+    const fuseT = !penalty && t !== 0 && t !== 1;
+    const k = o.topK > 0 ? Math.max(o.topK, o.minTokensToKeep) : 0;
+    const heap = !penalty && k > 0 && t !== 0 ? this.heap.reset(k) : null; // top-k fused into the copy
+    let finite = 0;
+    const greedy = t === 0 && !penalty;
+    let best = -1; // greedy without a penalty: the argmax (lowest index on ties) found during the copy
+    for (let i = 0; i < v; i++) {
+      const x = logits[i];
+      if (Number.isNaN(x) || x === Infinity) throw new RangeError(`sampling: logits[${i}] is ${x}; a logit must be finite or -Infinity (masked)`);
+      const y = fuseT ? x / t : x;
+      s[i] = y;
+      if (x !== -Infinity) {
+        finite++;
+        if (heap !== null) heap.push(y);
+        if (greedy && (best < 0 || y > s[best])) best = i;
+      }
+    }
+    if (v === 0) throw new RangeError('sampling: logits must hold at least one value');
+    if (finite === 0) throw new RangeError('sampling: every logit is -Infinity; no token can be sampled');
+    if (greedy) return best;
+    if (penalty) {
+      applyRepetitionPenalty(s.subarray(0, v), history, o.repetitionPenalty);
+      if (t !== 0 && t !== 1) for (let i = 0; i < v; i++) s[i] /= t;
+    }
+    if (t === 0) {
+      let best = -1;
+      for (let i = 0; i < v; i++) if (s[i] !== -Infinity && (best < 0 || s[i] > s[best])) best = i;
+      return best;
+    }
+    let threshold = -Infinity;
+    if (k > 0 && k < finite) threshold = heap !== null ? heap.kth() : kthLargest(s.subarray(0, v), k, this.heap);
+    const kept = this.kept!;
+    let m = 0;
+    let max = -Infinity;
+    for (let i = 0; i < v; i++) {
+      const x = s[i];
+      if (x !== -Infinity && x >= threshold) {
+        kept[m++] = i;
+        if (x > max) max = x;
+      }
+    }
+    const e = s.subarray(v, 2 * v);
+    let z = 0;
+    for (let j = 0; j < m; j++) z += e[j] = Math.exp(s[kept[j]] - max);
+    return this.draw(s, (u) => {
+      let acc = 0;
+      let last = -1;
+      for (let j = 0; j < m; j++) {
+        const p = e[j] / z;
+        if (p === 0) continue;
+        acc += p;
+        last = kept[j];
+        if (u < acc) return kept[j];
+      }
+      return last; // u within rounding of 1
+    });
+  }
+
+  /** One uniform from the generator, handed to `pick`. */
+  private draw(_s: Float64Array, pick: (u: number) => number): number {
+    const u = this.generator.uniform([1]);
+    try {
+      return pick(u.f32()[0]);
+    } finally {
+      u.dispose();
+    }
+  }
+
+  private kept: Int32Array | null = null;
+  private readonly heap = new TopKHeap();
+  private scratch: Float64Array | null = null;
+
   private sampleRows(rows: ArrayLike<number>[], histories: ArrayLike<number>[]): number[] {
-    const scores = rows.map((r, b) => processLogits(r, this.options, histories[b] ?? []));
+    const scores = rows.map((r, b) => processChecked(r, this.options, histories[b] ?? []));
     if (this.options.temperature === 0) return scores.map((s) => s.findIndex((x) => x !== -Infinity));
     const u = this.generator.uniform([rows.length]);
     try {

@@ -6,3 +6,5 @@ export type { ModelConfig, DecodeState, ParameterCounts } from './language_model
 export { checkTokens } from './checks';
 export { BigramModel } from './bigram';
 export type { BigramConfig } from './bigram';
+export { EclipseModel, EclipseBlock, eclipseSpecParameters } from './eclipse';
+export type { EclipseConfig } from './eclipse';

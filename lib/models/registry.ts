@@ -48,7 +48,7 @@ export interface CreateOptions {
  *
  * @example const model = flashlm.models.create('bitnet-bench', { layers: 2 });
  */
-export function create<C extends ModelConfig = ModelConfig>(name: string, overrides: Partial<C> = {}, options: CreateOptions = {}): LanguageModel<C> {
+export function create<C extends ModelConfig = ModelConfig>(name: string, overrides: Partial<C> & Record<string, unknown> = {}, options: CreateOptions = {}): LanguageModel<C> {
   const e = entry(name);
   for (const key of Object.keys(overrides)) {
     if (!(key in e.defaults)) throw new RangeError(`models.create('${name}'): unknown config key '${key}'; known: ${Object.keys(e.defaults).join(', ')}`);

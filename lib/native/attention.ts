@@ -28,6 +28,15 @@ export interface AttentionNative {
   ): void;
 
   /**
+   * Decoding over a KV cache: writes kNew/vNew (B, t, H, D) into kCache/vCache (B, capacity, H, D) at
+   * positions start .. start+t−1, then o (B, t, H, D) = causal attention of q over positions ≤ its own.
+   * @example native.attentionDecode(q, k, v, kc, vc, o, 1, 1, 8, 32, 10, 256, 1 / Math.sqrt(32))
+   */
+  attentionDecode(
+    q: Float32Array, kNew: Float32Array, vNew: Float32Array, kCache: Float32Array, vCache: Float32Array, o: Float32Array,
+    B: number, t: number, H: number, D: number, start: number, capacity: number, scale: number,
+  ): void;
+  /**
    * The causal attention probabilities p (B, H, T, T), zeros above the diagonal: O(T²) memory, meant
    * for attention-map figures on small inputs. Scalar code at every ISA.
    * @example native.attentionProbs(q, k, p, 1, 16, 4, 64, 1 / 8)

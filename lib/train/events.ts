@@ -42,7 +42,8 @@ export interface EvalEvent {
   metrics: EvalMetrics;
 }
 
-export type RunEndReason = 'completed' | 'stopped-at' | 'interrupted' | 'non-finite' | 'error';
+/** completed: the budget is spent; stopped-at: options.stopAt; stopped: run.stop(); interrupted: kernel stop / Ctrl-C. */
+export type RunEndReason = 'completed' | 'stopped-at' | 'stopped' | 'interrupted' | 'non-finite' | 'error';
 
 export interface RunEndEvent {
   reason: RunEndReason;

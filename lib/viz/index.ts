@@ -14,3 +14,5 @@ export { LiveFigure } from './live';
 export type { LiveFigureOptions } from './live';
 export { Progress, progressLine, progressBundle, kernelRuntime, formatDuration } from './progress';
 export type { ProgressOptions, ProgressState, KernelRuntime } from './progress';
+export { attachRunView, runViewStats } from './run_view';
+export type { RunViewStats } from './run_view';

@@ -128,3 +128,27 @@ describe('stops and errors', () => {
     expect(() => new Sampler().sampleBatch([1, 2, 3], 2)).toThrow(/not a multiple/);
   });
 });
+
+describe('Sampler.sampleOne (the generate loop\'s buffer-reusing path)', () => {
+  test('gives exactly the tokens sample() gives, for every processor combination and vocab size', () => {
+    const configs = [{ temperature: 0 }, { temperature: 1 }, { temperature: 0.7, topK: 5 }, { temperature: 1.3, topP: 0.8 }, { temperature: 0.9, topK: 20, topP: 0.9, repetitionPenalty: 1.4 }, { temperature: 0, repetitionPenalty: 2 }];
+    for (const options of configs) {
+      for (const v of [1, 7, 100, 1000]) {
+        const a = new Sampler({ ...options, seed: 5 });
+        const b = new Sampler({ ...options, seed: 5 });
+        const history: number[] = [];
+        for (let step = 0; step < 40; step++) {
+          const logits = Float32Array.from({ length: v }, (_, i) => Math.sin(i * 1.7 + step) * 3);
+          const ta = a.sample(logits, history);
+          expect(b.sampleOne(logits, history)).toBe(ta);
+          history.push(ta);
+        }
+        expect(b.generator.offset).toBe(a.generator.offset);
+      }
+    }
+  });
+
+  test('rejects NaN logits as sample() does', () => {
+    expect(() => new Sampler().sampleOne([0, NaN])).toThrow(/logits\[1\] is NaN/);
+  });
+});

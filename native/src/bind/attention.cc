@@ -127,6 +127,35 @@ Napi::Value AttentionProbs(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// attentionDecode(q, kNew, vNew, kCache, vCache, o, B, t, H, D, start, capacity, scale): appends the
+// t new keys/values at positions start .. start+t−1 of each sequence's cache, then attends.
+Napi::Value AttentionDecode(const Napi::CallbackInfo& info) {
+  const char* fn = "attentionDecode";
+  Napi::Env env = info.Env();
+  auto q = array_arg<float>(info, 0, fn, "q"), kn = array_arg<float>(info, 1, fn, "kNew"),
+       vn = array_arg<float>(info, 2, fn, "vNew"), kc = array_arg<float>(info, 3, fn, "kCache"),
+       vc = array_arg<float>(info, 4, fn, "vCache"), o = array_arg<float>(info, 5, fn, "o");
+  const Dims d = dims_arg(info, 6, fn);
+  const int64_t start = int_arg(info, 10, fn, "start", 0);
+  const int64_t capacity = int_arg(info, 11, fn, "capacity", 1);
+  const double scale = number_arg(info, 12, fn, "scale");
+  if (start + d.T > capacity)
+    throw_range_error(env, std::string(fn) + ": start + t (" + std::to_string(start + d.T) + ") exceeds capacity (" +
+                               std::to_string(capacity) + ")");
+  for (const Named& x : {Named{"q", q}, Named{"kNew", kn}, Named{"vNew", vn}, Named{"o", o}})
+    require_length(env, fn, x.name, x.a.length, d.n, bthd(d));
+  const int64_t cache_n = checked_mul(env, fn, {d.B, capacity, d.H, d.D});
+  const std::string note = "B×capacity×H×D = " + std::to_string(cache_n);
+  require_length(env, fn, "kCache", kc.length, cache_n, note);
+  require_length(env, fn, "vCache", vc.length, cache_n, note);
+  require_outputs_disjoint(env, fn, {{"kCache", kc}, {"vCache", vc}, {"o", o}}, {{"q", q}, {"kNew", kn}, {"vNew", vn}});
+  run_kernel(env, fn, [&] {
+    attention_decode(q.data, kn.data, vn.data, kc.data, vc.data, o.data, d.B, d.T, d.H, d.D, start, capacity,
+                     static_cast<float>(scale));
+  });
+  return env.Undefined();
+}
+
 int64_t even_head_dim(Napi::Env env, const char* fn, int64_t D) {
   if (D % 2 != 0)
     throw_range_error(env, std::string(fn) + ": D must be even (rotate-half pairs element i with i + D/2), got " +
@@ -182,6 +211,7 @@ Napi::Value Rope(const Napi::CallbackInfo& info, bool inverse) {
 void register_attention(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionForward", Napi::Function::New(env, AttentionForward, "attentionForward"));
   exports.Set("attentionBackward", Napi::Function::New(env, AttentionBackward, "attentionBackward"));
+  exports.Set("attentionDecode", Napi::Function::New(env, AttentionDecode, "attentionDecode"));
   exports.Set("attentionProbs", Napi::Function::New(env, AttentionProbs, "attentionProbs"));
   exports.Set("ropeTable", Napi::Function::New(env, RopeTable, "ropeTable"));
   exports.Set("ropeForward",

@@ -13,6 +13,13 @@
 
 namespace flashlm {
 
+// ---- decoding over a KV cache (decode.cc; one portable version) ----
+// q, k_new, v_new, o: (B, t, H, D) for positions start .. start+t−1; k_cache, v_cache: (B, capacity, H, D).
+// Writes the new keys/values into the caches, then o_i = softmax_j≤start+i(q_i·k_j·scale)·v_j.
+void attention_decode(const float* q, const float* k_new, const float* v_new, float* k_cache, float* v_cache,
+                      float* o, int64_t B, int64_t t, int64_t H, int64_t D, int64_t start, int64_t capacity,
+                      float scale);
+
 // ---- scalar reference (ref.cc) ----
 void attention_forward_ref(const float* q, const float* k, const float* v, float* o, float* lse, int64_t B,
                            int64_t T, int64_t H, int64_t D, float scale);

@@ -1,0 +1,76 @@
+// How fast does a model generate at batch 1 (random weights)? Runs generate() — prompt prefill, then one
+// decode() per token plus sampling — and prints one JSON line: decode tokens/s (model decode only),
+// end-to-end tokens/s (decode + sampling + the loop's own overhead), prefill tokens/s. Targets (issue 7):
+// bitnet-bench ≥ 5,000 tok/s, v7 ≥ 400 tok/s.
+// Usage: npm run bench -- generate --model NAME [--threads T] [--prompt-tokens P] [--tokens N] [--runs R]
+import * as models from '../lib/models';
+import { native } from '../lib/native';
+import { generate } from '../lib/generate/generate';
+
+/** `--name value` or `--name=value`. */
+function arg(name: string): string | undefined {
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) return argv[i + 1];
+    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
+  }
+  return undefined;
+}
+
+function int(name: string, fallback: number): number {
+  const v = arg(name);
+  const n = v === undefined ? fallback : Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`bench generate: --${name} must be a positive integer, got ${v}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const name = arg('model') ?? 'bigram';
+  const threads = arg('threads');
+  if (threads !== undefined) native.setThreads(int('threads', 1));
+  const model = models.create(name, {}, { seed: 1 });
+  model.eval();
+  const T = model.config.contextLength;
+  const promptTokens = Math.min(int('prompt-tokens', 32), T - 1);
+  const tokens = Math.min(int('tokens', 128), T - promptTokens); // stay inside one context: no re-prefill
+  const runs = int('runs', 3);
+  const prompt = Array.from({ length: promptTokens }, (_, i) => (i * 7919 + 1) % model.config.vocabSize);
+  const sampling = { temperature: 0.8, topK: 40 };
+  const once = async () => {
+    const t0 = performance.now();
+    const r = await generate(model, null, prompt, { ...sampling, maxTokens: tokens, stopTokens: [], seed: 0 });
+    const wall = performance.now() - t0;
+    return { wall, ...r.stats };
+  };
+  await once(); // warm-up: quantized weight caches, pools, JIT
+  const results: Awaited<ReturnType<typeof once>>[] = [];
+  for (let i = 0; i < runs; i++) results.push(await once());
+  const median = (f: (r: (typeof results)[number]) => number) => results.map(f).sort((a, b) => a - b)[Math.floor(runs / 2)];
+  const decodeSteps = tokens - 1; // the first token comes from the prefill logits
+  const r1 = (x: number) => Number(x.toFixed(1));
+  console.log(
+    JSON.stringify({
+      bench: 'generate',
+      model: name,
+      params: model.parameterCounts().total,
+      config: model.config,
+      isa: native.info().isa,
+      threads: native.info().threads,
+      batch: 1,
+      prompt_tokens: promptTokens,
+      tokens_generated: tokens,
+      sampling,
+      runs,
+      prefill_tokens_per_s: r1(median((r) => promptTokens / (r.prefillMs / 1000))),
+      decode_tokens_per_s: r1(median((r) => r.decodeTokensPerSecond)),
+      end_to_end_tokens_per_s: r1(median((r) => tokens / ((r.wall - r.prefillMs) / 1000))),
+      decode_ms_per_token: Number(median((r) => r.decodeMs / decodeSteps).toFixed(4)),
+      loop_overhead_ms_per_token: Number(median((r) => (r.wall - r.prefillMs - r.decodeMs) / tokens).toFixed(4)),
+    }),
+  );
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

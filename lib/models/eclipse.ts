@@ -1,0 +1,187 @@
+// v7 "ECLIPSE" (spec §9): a BitNet b1.58 transformer — tied embedding, pre-norm blocks of RMSNorm →
+// BL-B158 Q/K/V/O with rotate-half RoPE and causal multi-head attention, RMSNorm → SwiGLU with BL-B158
+// projections, a final RMSNorm and the tied head. No code of the original exists, so this file is built
+// from the design text; what the text leaves open is marked "ours". Three registered configs: `v7` (the
+// spec's), `v7-ts` (ours, ~33M with the LLaMA 32K vocabulary) and `bitnet-bench` (the benchmark model).
+import { linear } from '../ops/matmul';
+import { BitLinear } from '../nn/bitlinear';
+import { CausalSelfAttention, KVCache } from '../nn/attention';
+import { Embedding } from '../nn/embedding';
+import { ModuleList, Module } from '../nn/module';
+import { RMSNorm } from '../nn/rmsnorm';
+import { SwiGLU, ProjectionFactory } from '../nn/swiglu';
+import { add } from '../ops/elementwise';
+import { Generator } from '../random';
+import { noGrad } from '../tensor/autograd';
+import { Tensor } from '../tensor/tensor';
+import { checkTokens } from './checks';
+import { DecodeState, LanguageModel, ModelConfig } from './language_model';
+import { registerModel } from './registry';
+
+export interface EclipseConfig extends ModelConfig {
+  /** Model width d. */
+  dim: number;
+  /** Number of blocks. */
+  layers: number;
+  /** Attention heads (head dim = dim / heads, even). */
+  heads: number;
+  /** SwiGLU hidden width. */
+  hidden: number;
+  /** RMSNorm ε — ours: 1e-6 (the spec leaves it open; S2's value for the other versions). */
+  normEps: number;
+  /** RoPE base θ (spec: 10000). */
+  ropeBase: number;
+  /** Embedding init std — ours: 0.02 (GPT-2's; the spec gives none). BitLinear latents: U(±1/√in), nn.Linear's. */
+  embedStd: number;
+}
+
+/** One pre-norm block: x += attn(norm(x)); x += mlp(norm(x)). */
+export class EclipseBlock extends Module {
+  readonly attn_norm: RMSNorm;
+  readonly attn: CausalSelfAttention;
+  readonly mlp_norm: RMSNorm;
+  readonly mlp: SwiGLU;
+
+  constructor(config: EclipseConfig, makeProjection: ProjectionFactory) {
+    super();
+    this.attn_norm = this.registerModule('attn_norm', new RMSNorm(config.dim, config.normEps));
+    this.attn = this.registerModule('attn', new CausalSelfAttention(config.dim, config.heads, makeProjection, config.ropeBase));
+    this.mlp_norm = this.registerModule('mlp_norm', new RMSNorm(config.dim, config.normEps));
+    this.mlp = this.registerModule('mlp', new SwiGLU(config.dim, config.hidden, makeProjection));
+  }
+
+  /** x (B, T, d) -> (B, T, d) */
+  forward(x: Tensor): Tensor {
+    const h = add(x, this.attn.forward(this.attn_norm.forward(x)));
+    return add(h, this.mlp.forward(this.mlp_norm.forward(h)));
+  }
+
+  /** The same for positions start … start+t−1 with the layer's KV cache. */
+  decode(x: Tensor, cache: KVCache, start: number): Tensor {
+    const h = add(x, this.attn.decode(this.attn_norm.forward(x), cache, start));
+    return add(h, this.mlp.forward(this.mlp_norm.forward(h)));
+  }
+}
+
+class EclipseDecodeState implements DecodeState {
+  position = 0;
+  constructor(
+    readonly batch: number,
+    readonly capacity: number,
+    public caches: KVCache[] | null,
+  ) {}
+  dispose(): void {
+    this.caches = null;
+  }
+}
+
+export class EclipseModel extends LanguageModel<EclipseConfig> {
+  readonly embed_tokens: Embedding;
+  readonly layers: ModuleList<EclipseBlock>;
+  readonly norm: RMSNorm;
+
+  constructor(name: string, config: EclipseConfig, seed: number) {
+    super(name, config);
+    checkConfig(name, config);
+    const generator = new Generator(seed);
+    const makeProjection: ProjectionFactory = (inF, outF) => new BitLinear(inF, outF, { quantizer: 'BL-B158', generator });
+    this.embed_tokens = this.registerModule('embed_tokens', new Embedding(config.vocabSize, config.dim, { std: config.embedStd, generator }));
+    this.layers = this.registerModule('layers', new ModuleList<EclipseBlock>());
+    for (let i = 0; i < config.layers; i++) this.layers.push(new EclipseBlock(config, makeProjection));
+    this.norm = this.registerModule('norm', new RMSNorm(config.dim, config.normEps));
+  }
+
+  /** The tied head: logits = norm(h)·Eᵀ. */
+  private head(h: Tensor): Tensor {
+    return linear(this.norm.forward(h), this.embed_tokens.weight);
+  }
+
+  forward(tokens: Tensor): Tensor {
+    checkTokens(this, tokens, 'forward');
+    let h = this.embed_tokens.forward(tokens);
+    for (const block of this.layers) h = block.forward(h);
+    return this.head(h);
+  }
+
+  createDecodeState(batch: number, capacity: number): DecodeState {
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`${this.name}.createDecodeState: batch must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`${this.name}.createDecodeState: capacity must be a positive integer, got ${capacity}`);
+    const caches = [...this.layers].map(() => new KVCache(batch, capacity, this.config.dim));
+    return new EclipseDecodeState(batch, capacity, caches);
+  }
+
+  decode(tokens: Tensor, state: DecodeState): Tensor {
+    if (!(state instanceof EclipseDecodeState) || state.caches === null)
+      throw new TypeError(`${this.name}.decode: state must be a live state from this model's createDecodeState()`);
+    checkTokens(this, tokens, 'decode', state);
+    const caches = state.caches;
+    return noGrad(() => {
+      let h = this.embed_tokens.forward(tokens);
+      let i = 0;
+      for (const block of this.layers) h = block.decode(h, caches[i++], state.position);
+      state.position += tokens.shape[1];
+      return this.head(h);
+    });
+  }
+
+  override attentionProbs(tokens: Tensor, layer: number): Tensor {
+    checkTokens(this, tokens, 'attentionProbs');
+    if (!Number.isInteger(layer) || layer < 0 || layer >= this.config.layers)
+      throw new RangeError(`${this.name}.attentionProbs: layer must be an integer in [0, ${this.config.layers}), got ${layer}`);
+    return noGrad(() => {
+      let h = this.embed_tokens.forward(tokens);
+      for (let i = 0; i < layer; i++) h = this.layers.at(i).forward(h);
+      const block = this.layers.at(layer);
+      return block.attn.probs(block.attn_norm.forward(h));
+    });
+  }
+}
+
+function checkConfig(name: string, c: EclipseConfig): void {
+  for (const key of ['vocabSize', 'contextLength', 'dim', 'layers', 'heads', 'hidden'] as const) {
+    if (!Number.isInteger(c[key]) || c[key] < 1) throw new RangeError(`${name}: config.${key} must be a positive integer, got ${c[key]}`);
+  }
+  if (c.dim % c.heads !== 0 || (c.dim / c.heads) % 2 !== 0)
+    throw new RangeError(`${name}: config.heads (${c.heads}) must divide dim (${c.dim}) into an even head dim`);
+}
+
+/** Parameters of a config as the spec counts them (no α scalars): V·d + L·(4d² + 3dh + 2d) + d. */
+export function eclipseSpecParameters(c: Pick<EclipseConfig, 'vocabSize' | 'dim' | 'layers' | 'hidden'>): number {
+  return c.vocabSize * c.dim + c.layers * (4 * c.dim * c.dim + 3 * c.dim * c.hidden + 2 * c.dim) + c.dim;
+}
+
+const COMMON = { normEps: 1e-6, ropeBase: 10000, embedStd: 0.02 };
+const TEST = { vocabSize: 64, contextLength: 16, dim: 16, layers: 2, heads: 2, hidden: 32 };
+
+const V7: EclipseConfig = { vocabSize: 32000, contextLength: 1024, dim: 768, layers: 12, heads: 12, hidden: 2048, ...COMMON };
+registerModel<EclipseConfig>({
+  name: 'v7',
+  description: 'v7 "ECLIPSE": BitNet b1.58 transformer, 12 × d768, LLaMA 32K vocab (spec §9)',
+  defaults: V7,
+  specParameters: 109_529_856,
+  testOverrides: TEST,
+  build: (name, config, seed) => new EclipseModel(name, config, seed),
+});
+
+// Ours: the spec names v7-TS "33M" without a config. d512 × 6 blocks, 8 heads of 64, SwiGLU 1152, T512
+// with the 32K vocabulary gives 33,298,944 parameters (+ 42 α), about half of them the embedding.
+const V7_TS: EclipseConfig = { vocabSize: 32000, contextLength: 512, dim: 512, layers: 6, heads: 8, hidden: 1152, ...COMMON };
+registerModel<EclipseConfig>({
+  name: 'v7-ts',
+  description: 'v7-TS: the ECLIPSE family at ~33M (our config: d512 × 6, SwiGLU 1152, T512), LLaMA 32K vocab',
+  defaults: V7_TS,
+  specParameters: 33_298_944,
+  testOverrides: TEST,
+  build: (name, config, seed) => new EclipseModel(name, config, seed),
+});
+
+const BENCH: EclipseConfig = { vocabSize: 4096, contextLength: 256, dim: 256, layers: 6, heads: 8, hidden: 768, ...COMMON };
+registerModel<EclipseConfig>({
+  name: 'bitnet-bench',
+  description: 'bitnet-bench: the ECLIPSE family at V4096, d256 × 6, 8 heads, SwiGLU 768, T256 (the benchmark and default model)',
+  defaults: BENCH,
+  specParameters: 6_163_712,
+  testOverrides: TEST,
+  build: (name, config, seed) => new EclipseModel(name, config, seed),
+});

@@ -1,0 +1,3 @@
+// flashlm.runs: reading run directories back.
+export { loadRun as load } from './runs';
+export type { LoadedRunInfo } from './runs';

@@ -1,0 +1,67 @@
+// The live view of a training run in the Jupyter kernel: one progress display (HTML <progress> bar and a
+// tqdm-style line) and one loss figure, both replaced in place. Progress redraws at most every 250 ms and
+// the figure only while its total cost stays within 1% of the wall time (LiveFigure), so the view costs
+// about 1% of training at most; `stats()` reports what it actually cost. Registered with the trainer
+// through lib/train/display_hook.ts (run.display(), and automatically when train() runs in the kernel).
+import { setRunView } from '../train/display_hook';
+import type { Observable } from '../train/events';
+import { LiveFigure } from './live';
+import { loss } from './plot';
+import type { MetricsSource } from './plot';
+import { Progress } from './progress';
+
+export interface RunViewStats {
+  /** Milliseconds spent in the view's callbacks (progress and figure redraws). */
+  spentMs: number;
+  /** Wall milliseconds since the view was attached. */
+  wallMs: number;
+  progressRenders: number;
+  figureRedraws: number;
+}
+
+let lastStats: (() => RunViewStats) | null = null;
+
+/** What the most recent run view cost (for measuring the display overhead). */
+export function runViewStats(): RunViewStats | null {
+  return lastStats?.() ?? null;
+}
+
+/**
+ * Shows `run`'s progress and loss curve, updating in place; returns a function that detaches the view.
+ *
+ * @example attachRunView(run, { total: 1000, label: 'bitnet-bench' });
+ */
+export function attachRunView(run: Observable & { metricsSource(): unknown }, o: { total: number | null; label: string; target?: 'kernel' | 'none' }): () => void {
+  const start = performance.now();
+  let spent = 0;
+  let progress: Progress | null = null;
+  const source = run.metricsSource() as MetricsSource;
+  const figure = new LiveFigure(() => loss(source, { title: `${o.label}: loss` }), { target: o.target ?? 'kernel' });
+  const timed = (fn: () => void) => {
+    const t = performance.now();
+    try {
+      fn();
+    } finally {
+      spent += performance.now() - t;
+    }
+  };
+  const off = run.observe({
+    onStart: (e) => timed(() => {
+      progress = new Progress({ total: e.totalSteps ?? o.total ?? 1, label: o.label, target: o.target === 'none' ? 'none' : 'kernel' });
+    }),
+    onStep: (e) => timed(() => {
+      progress?.update(e.step, { loss: e.loss, tokensPerS: e.tokensPerS });
+      figure.update();
+    }),
+    onEval: () => timed(() => figure.update()),
+    onEnd: () => timed(() => {
+      progress?.close();
+      figure.close();
+      off();
+    }),
+  });
+  lastStats = () => ({ spentMs: spent, wallMs: performance.now() - start, progressRenders: progress?.renders ?? 0, figureRedraws: figure.redraws });
+  return off;
+}
+
+setRunView((run, o) => attachRunView(run, o));

@@ -1,0 +1,67 @@
+// The decode contract for every registered model (spec B15: generation must run the training forward):
+// a prompt prefill then one token at a time through createDecodeState/decode — the way generate() drives
+// it, each step inside tidy() under noGrad in eval mode — gives the logits forward() gives on the whole
+// sequence. Iterates flashlm.models.list(), so every model that registers itself is covered.
+import * as flashlm from '../../lib';
+import { Tensor } from '../../lib/tensor/tensor';
+
+const entries = flashlm.models.list();
+
+test('the registry has models to check', () => {
+  expect(entries.map((e) => e.name)).toContain('bigram');
+});
+
+describe.each(entries.map((e) => [e.name, e] as const))('%s: decode == forward', (name, entry) => {
+  test('prefill + one token at a time reproduces forward() logits at every position, for a batch of 2', () => {
+    const model = flashlm.models.create(name, entry.testOverrides ?? {}, { seed: 1 });
+    model.eval();
+    const { vocabSize: V, contextLength } = model.config;
+    const T = Math.min(contextLength, 12);
+    const B = 2;
+    const ids = new Int32Array(B * T);
+    for (let i = 0; i < ids.length; i++) ids[i] = (i * 7919 + 13) % V;
+    const full = flashlm.noGrad(() => model.forward(Tensor.from(ids, [B, T], 'i32'))).f32().slice(); // (B, T, V)
+    const prefill = Math.min(3, T - 1);
+    const state = model.createDecodeState(B, contextLength);
+    const got = new Float32Array(B * T * V);
+    const feed = (from: number, to: number) =>
+      flashlm.noGrad(() =>
+        flashlm.tidy(() => {
+          const x = new Int32Array(B * (to - from));
+          for (let b = 0; b < B; b++) x.set(ids.subarray(b * T + from, b * T + to), b * (to - from));
+          const out = model.decode(Tensor.from(x, [B, to - from], 'i32'), state).f32(); // (B, t, V)
+          for (let b = 0; b < B; b++) got.set(out.subarray(b * (to - from) * V, (b + 1) * (to - from) * V), (b * T + from) * V);
+        }),
+      );
+    feed(0, prefill);
+    expect(state.position).toBe(prefill);
+    for (let t = prefill; t < T; t++) feed(t, t + 1);
+    expect(state.position).toBe(T);
+    state.dispose();
+    let scale = 0;
+    for (const v of full) scale = Math.max(scale, Math.abs(v));
+    let worst = 0;
+    let at = -1;
+    for (let i = 0; i < full.length; i++) {
+      const d = Math.abs(full[i] - got[i]);
+      if (d > worst) [worst, at] = [d, i];
+    }
+    // float rounding only: the same quantized math in another order (atol + |ref|·eps, as the kernels test)
+    if (worst > 1e-4 + 1e-4 * scale) throw new Error(`${name}: decode logits differ from forward by ${worst} at (b, t, v) = (${Math.floor(at / (T * V))}, ${Math.floor(at / V) % T}, ${at % V}); max |logit| ${scale}`);
+    expect(worst).toBeLessThanOrEqual(1e-4 + 1e-4 * scale);
+  });
+});
+
+describe.each(entries.map((e) => [e.name, e] as const))('%s: generate batches', (name, entry) => {
+  test('greedy generation of a batch (two prompt lengths) equals each prompt alone', async () => {
+    const model = flashlm.models.create(name, entry.testOverrides ?? {}, { seed: 2 });
+    const V = model.config.vocabSize;
+    const prompts = [[1, 2, 3].map((t) => t % V), [4, 5, 6].map((t) => t % V), [7 % V]];
+    const opts = { temperature: 0, maxTokens: 6, stopTokens: [] };
+    const batch = await flashlm.generate(model, null, prompts, opts);
+    for (let i = 0; i < prompts.length; i++) {
+      const alone = await flashlm.generate(model, null, prompts[i], opts);
+      expect(batch.outputs[i].tokens).toEqual(alone.outputs[0].tokens);
+    }
+  });
+});
