@@ -125,6 +125,18 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
     });
   }
 
+  /**
+   * What the module display tree (lib/viz displayables) shows at the top: ternary and per-token counts
+   * and the shape of this config.
+   *
+   * @example flashlm.models.create('bitnet-bench').describe().note // 'd256 × 6 blocks, 8 heads, …'
+   */
+  describe(): { ternary: number; activePerToken: number; note: string } {
+    const { ternary, activePerToken } = this.parameterCounts();
+    const { dim, layers, heads, hidden, vocabSize, contextLength } = this.config;
+    return { ternary, activePerToken, note: `d${dim} × ${layers} blocks, ${heads} heads, SwiGLU ${hidden}, V${vocabSize}, T${contextLength}, tied head` };
+  }
+
   override attentionProbs(tokens: Tensor, layer: number): Tensor {
     checkTokens(this, tokens, 'attentionProbs');
     if (!Number.isInteger(layer) || layer < 0 || layer >= this.config.layers)

@@ -76,6 +76,14 @@ describe('v7 family', () => {
     }
   });
 
+  test('forward shapes and describe() for the display tree', () => {
+    const m = small();
+    expect(m.forward(tokens(3, 7, 64)).shape).toEqual([3, 7, 64]);
+    const d = (m as flashlm.models.EclipseModel).describe();
+    expect(d).toEqual({ ternary: m.parameterCounts().ternary, activePerToken: m.parameterCounts().total, note: 'd16 × 2 blocks, 2 heads, SwiGLU 32, V64, T16, tied head' });
+    expect(flashlm.viz.moduleBundle(m)['text/plain']).toContain('d16 × 2 blocks');
+  });
+
   test('attention probabilities are causal rows that sum to 1', () => {
     const m = small();
     const p = m.attentionProbs!(tokens(1, 6, 64), 1);
