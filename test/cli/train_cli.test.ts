@@ -59,9 +59,13 @@ test('train --json, then --stop-at + --resume reproduce the uninterrupted losses
 test('SIGINT stops at a step boundary with a checkpoint and says how to resume', async () => {
   const child = spawn(process.execPath, [bin, 'train', ...common, '--steps', '100000', '--out', 'sig'], { cwd: dir, env });
   let stderr = '';
+  let sent = false;
   child.stderr.on('data', (d) => {
     stderr += d;
-    if (stderr.includes('step 1/')) child.kill('SIGINT');
+    if (!sent && stderr.includes('step 1/')) {
+      sent = true;
+      child.kill('SIGINT');
+    }
   });
   const code = await new Promise<number | null>((r) => child.on('close', r));
   expect(code).toBe(130);
