@@ -11,6 +11,7 @@ import { kernelCommand } from '../../kernel/install';
 import { evalCommand } from './eval';
 import { generateCommand } from './generate';
 import { trainCommand } from './train';
+import { startCommand } from './start';
 
 const USAGE = `usage: flashlm <command> [options]
 
@@ -23,6 +24,8 @@ commands:
   kernel uninstall  remove it (same options)
   repl [--no-history]  a TypeScript REPL with flashlm in scope (history: $FLASHLM_REPL_HISTORY,
                     default ~/.flashlm_repl_history; empty disables it)
+  start [--seconds S] [--out DIR]   the main job (npm start): train bitnet-bench on sotu for ~2 min,
+                    evaluate, sample, save the run and its loss figure
   train --model NAME --data CORPUS|SHARDS --out DIR [--steps N | --tokens N | --time 10m] [--stop-at N]
                     train a model (flashlm train --help); train --resume DIR continues a run
   eval DIR [--data CORPUS|SHARD] [--json]   evaluate a run on validation data (loss, PPL, bits per
@@ -65,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'train':
       return trainCommand(rest);
+    case 'start':
+      return startCommand(rest);
     case 'eval':
       return evalCommand(rest);
     case 'generate':
