@@ -166,34 +166,21 @@ export function eclipseSpecParameters(c: Pick<EclipseConfig, 'vocabSize' | 'dim'
 const COMMON = { normEps: 1e-6, ropeBase: 10000, embedStd: 0.02 };
 const TEST = { vocabSize: 64, contextLength: 16, dim: 16, layers: 2, heads: 2, hidden: 32 };
 
+/** Registers one config of the family under `name`. */
+function registerEclipse(name: string, description: string, defaults: EclipseConfig, specParameters: number): void {
+  registerModel<EclipseConfig>({
+    name, description, defaults, specParameters, testOverrides: TEST,
+    build: (n, config, seed) => new EclipseModel(n, config, seed),
+  });
+}
+
 const V7: EclipseConfig = { vocabSize: 32000, contextLength: 1024, dim: 768, layers: 12, heads: 12, hidden: 2048, ...COMMON };
-registerModel<EclipseConfig>({
-  name: 'v7',
-  description: 'v7 "ECLIPSE": BitNet b1.58 transformer, 12 × d768, LLaMA 32K vocab (spec §9)',
-  defaults: V7,
-  specParameters: 109_529_856,
-  testOverrides: TEST,
-  build: (name, config, seed) => new EclipseModel(name, config, seed),
-});
+registerEclipse('v7', 'v7 "ECLIPSE": BitNet b1.58 transformer, 12 × d768, LLaMA 32K vocab (spec §9)', V7, 109_529_856);
 
 // Ours: the spec names v7-TS "33M" without a config. d512 × 6 blocks, 8 heads of 64, SwiGLU 1152, T512
 // with the 32K vocabulary gives 33,298,944 parameters (+ 42 α), about half of them the embedding.
 const V7_TS: EclipseConfig = { vocabSize: 32000, contextLength: 512, dim: 512, layers: 6, heads: 8, hidden: 1152, ...COMMON };
-registerModel<EclipseConfig>({
-  name: 'v7-ts',
-  description: 'v7-TS: the ECLIPSE family at ~33M (our config: d512 × 6, SwiGLU 1152, T512), LLaMA 32K vocab',
-  defaults: V7_TS,
-  specParameters: 33_298_944,
-  testOverrides: TEST,
-  build: (name, config, seed) => new EclipseModel(name, config, seed),
-});
+registerEclipse('v7-ts', 'v7-TS: the ECLIPSE family at ~33M (our config: d512 × 6, SwiGLU 1152, T512), LLaMA 32K vocab', V7_TS, 33_298_944);
 
 const BENCH: EclipseConfig = { vocabSize: 4096, contextLength: 256, dim: 256, layers: 6, heads: 8, hidden: 768, ...COMMON };
-registerModel<EclipseConfig>({
-  name: 'bitnet-bench',
-  description: 'bitnet-bench: the ECLIPSE family at V4096, d256 × 6, 8 heads, SwiGLU 768, T256 (the benchmark and default model)',
-  defaults: BENCH,
-  specParameters: 6_163_712,
-  testOverrides: TEST,
-  build: (name, config, seed) => new EclipseModel(name, config, seed),
-});
+registerEclipse('bitnet-bench', 'bitnet-bench: the ECLIPSE family at V4096, d256 × 6, 8 heads, SwiGLU 768, T256 (the benchmark and default model)', BENCH, 6_163_712);
