@@ -57,3 +57,5 @@ export type { TrainOptions, ResolvedTrainOptions, OptimizerConfig } from './trai
 export type { TrainData } from './train/data';
 export { load } from './runs';
 export * as runs from './runs_namespace';
+export { budget, budgetName } from './notebook/budget';
+export type { BudgetName } from './notebook/budget';
