@@ -43,6 +43,7 @@ export type { ModelConfig, DecodeState, ParameterCounts } from './models/languag
 export { Embedding } from './nn/embedding';
 export { RMSNorm } from './nn/rmsnorm';
 export { SwiGLU } from './nn/swiglu';
+export { CausalDepthwiseConv } from './nn/causal_conv';
 export type { Projection, ProjectionFactory } from './nn/swiglu';
 export type { RunObserver, StepEvent, EvalEvent, RunStartEvent, RunEndEvent, RunEndReason, Observable } from './train/events';
 export { evaluate, formatEvaluation, evalColumns } from './eval/evaluate';

@@ -8,3 +8,5 @@ export { BigramModel } from './bigram';
 export type { BigramConfig } from './bigram';
 export { EclipseModel, EclipseBlock, eclipseSpecParameters } from './eclipse';
 export type { EclipseConfig } from './eclipse';
+export { BoltModel, BoltBlock, GatedConvMixer, boltSpecParameters } from './bolt';
+export type { BoltConfig } from './bolt';
