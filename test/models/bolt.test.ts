@@ -51,7 +51,7 @@ describe('v4 Bolt', () => {
   test('init follows the spec: BitLinear N(0, 2/out), conv N(0, 2/(d·k)), embedding N(0, 0.02²)', () => {
     const m = flashlm.models.create('v4-bolt', { layers: 1 }) as flashlm.models.BoltModel; // d192, h512, k8
     const b = m.layers.at(0);
-    expect(std(b.mlp.down_proj.weight.f32())).toBeCloseTo(Math.sqrt(2 / 192), 3);
+    expect(std((b.mlp.down_proj as flashlm.BitLinear).weight.f32())).toBeCloseTo(Math.sqrt(2 / 192), 3);
     expect(std(b.mixer.up_proj.weight.f32())).toBeCloseTo(Math.sqrt(2 / 384), 3);
     expect(std(b.mixer.conv.weight.f32()) / Math.sqrt(2 / (192 * 8))).toBeCloseTo(1, 1);
     expect(std(m.embed_tokens.weight.f32())).toBeCloseTo(0.02, 3);
