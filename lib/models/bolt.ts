@@ -52,11 +52,10 @@ export class GatedConvMixer extends Module {
     return this.down_proj.forward(mul(this.conv.forward(v), sigmoid(g)));
   }
 
-  /** The same for t new steps, with the conv's carried inputs; returns the new state. */
-  step(x: Tensor, state: Tensor): { y: Tensor; state: Tensor } {
+  /** The same for t new steps, with the conv's carried inputs `state` (updated in place). */
+  step(x: Tensor, state: Tensor): Tensor {
     const [g, v] = split(this.up_proj.forward(x), 2, -1);
-    const c = this.conv.step(v, state);
-    return { y: this.down_proj.forward(mul(c.y, sigmoid(g))), state: c.state };
+    return this.down_proj.forward(mul(this.conv.step(v, state), sigmoid(g)));
   }
 }
 
@@ -80,10 +79,9 @@ export class BoltBlock extends Module {
     return add(h, this.mlp.forward(this.mlp_norm.forward(h)));
   }
 
-  step(x: Tensor, state: Tensor): { y: Tensor; state: Tensor } {
-    const m = this.mixer.step(this.mixer_norm.forward(x), state);
-    const h = add(x, m.y);
-    return { y: add(h, this.mlp.forward(this.mlp_norm.forward(h))), state: m.state };
+  step(x: Tensor, state: Tensor): Tensor {
+    const h = add(x, this.mixer.step(this.mixer_norm.forward(x), state));
+    return add(h, this.mlp.forward(this.mlp_norm.forward(h)));
   }
 }
 
@@ -149,12 +147,7 @@ export class BoltModel extends LanguageModel<BoltConfig> {
     return noGrad(() => {
       let h = this.embed_tokens.forward(tokens);
       let i = 0;
-      for (const block of this.layers) {
-        const out = block.step(h, convStates[i]);
-        if (out.state !== convStates[i]) convStates[i].dispose();
-        convStates[i++] = out.state;
-        h = out.y;
-      }
+      for (const block of this.layers) h = block.step(h, convStates[i++]);
       state.position += tokens.shape[1];
       return this.head(h);
     });

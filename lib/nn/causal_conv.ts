@@ -43,18 +43,22 @@ export class CausalDepthwiseConv extends Module {
 
   /**
    * x (B, t, C) continuing the sequences whose last K − 1 inputs are `state` (B, K − 1, C): returns the
-   * outputs at those t steps and the new state. Equal to forward() on the whole sequence.
+   * outputs at those t steps (equal to forward() on the whole sequence) and writes the new last K − 1
+   * inputs into `state` in place, so the state outlives any tidy() scope the step runs in.
    */
-  step(x: Tensor, state: Tensor): { y: Tensor; state: Tensor } {
+  step(x: Tensor, state: Tensor): Tensor {
     const K = this.kernelSize;
     if (x.ndim !== 3 || x.shape[2] !== this.channels) throw new ShapeError(`CausalDepthwiseConv.step: x must be (B, t, ${this.channels}), got ${formatShape(x.shape)}`);
     const [B, t] = x.shape;
     if (state.ndim !== 3 || state.shape[0] !== B || state.shape[1] !== K - 1 || state.shape[2] !== this.channels)
       throw new ShapeError(`CausalDepthwiseConv.step: state must be (${B}, ${K - 1}, ${this.channels}), got ${formatShape(state.shape)}`);
-    if (K === 1) return { y: this.forward(x), state };
-    const window = concat([state, x], 1); // (B, K − 1 + t, C): the zero-padded history is the state
-    const [, y] = split(causalConv1d(window, this.weight), [K - 1, t], 1);
-    const [, next] = split(window, [t, K - 1], 1);
-    return { y, state: next };
+    if (K === 1) return this.forward(x);
+    return noGrad(() => {
+      const window = concat([state, x], 1); // (B, K − 1 + t, C): the zero-padded history is the state
+      const [, y] = split(causalConv1d(window, this.weight), [K - 1, t], 1);
+      const [, last] = split(window, [t, K - 1], 1);
+      state.f32().set(last.f32());
+      return y;
+    });
   }
 }
