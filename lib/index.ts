@@ -44,6 +44,7 @@ export { Embedding } from './nn/embedding';
 export { RMSNorm } from './nn/rmsnorm';
 export { SwiGLU } from './nn/swiglu';
 export { CausalDepthwiseConv } from './nn/causal_conv';
+export { CausalSelfAttention, KVCache } from './nn/attention';
 export type { Projection, ProjectionFactory } from './nn/swiglu';
 export type { RunObserver, StepEvent, EvalEvent, RunStartEvent, RunEndEvent, RunEndReason, Observable } from './train/events';
 export { evaluate, formatEvaluation, evalColumns } from './eval/evaluate';

@@ -109,7 +109,7 @@ export async function evaluate(model: LanguageModel, data: EvalData, options: Ev
   const wasTraining = model.training;
   model.eval();
   try {
-    const flush = () => {
+    const flush = async () => {
       if (pending.length === 0) return;
       checkInterrupt();
       const sums = scoreWindows(model, pending);
@@ -117,6 +117,10 @@ export async function evaluate(model: LanguageModel, data: EvalData, options: Ev
       windows += pending.length;
       pending.length = 0;
       options.onProgress?.({ documents, tokens: acc.tokens, windows });
+      // Let the event loop turn: Node runs the finalizers that free collected tensor buffers from its
+      // immediate queue, which a loop of resolved promises never reaches (RSS grew by the size of the
+      // logits per window once the storage pool was full).
+      await new Promise<void>((resolve) => setImmediate(resolve));
     };
     let scored = 0;
     for await (const seq of source) {
@@ -125,7 +129,7 @@ export async function evaluate(model: LanguageModel, data: EvalData, options: Ev
         const end = Math.min(s + T, n - 1);
         pending.push({ x: slice(seq.ids, s, end), y: slice(seq.ids, s + 1, end + 1) });
         scored += end - s;
-        if (pending.length === batchSize) flush();
+        if (pending.length === batchSize) await flush();
       }
       if (seq.text !== null) acc.addText(seq.text);
       documents++;
@@ -133,7 +137,7 @@ export async function evaluate(model: LanguageModel, data: EvalData, options: Ev
       if (options.maxDocuments !== undefined && documents >= options.maxDocuments) break;
       if (options.maxTokens !== undefined && scored >= options.maxTokens) break;
     }
-    flush();
+    await flush();
   } finally {
     model.train(wasTraining);
   }

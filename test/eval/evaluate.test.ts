@@ -179,6 +179,21 @@ describe('evaluate', () => {
     expect(calls).toBe(8);
   });
 
+  test('lets the event loop turn after every batch (Node frees collected tensor buffers from its immediate queue)', async () => {
+    let turns = 0;
+    let running = true;
+    const tick = () => {
+      if (!running) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const m = await flashlm.evaluate(model, corpus(), { tokenizer: tok, batchSize: 1 });
+    running = false;
+    expect(m.windows).toBeGreaterThan(2);
+    expect(turns).toBeGreaterThanOrEqual(m.windows);
+  });
+
   test('restores training mode, records no gradient graph', async () => {
     model.train();
     await flashlm.evaluate(model, corpus(), { tokenizer: tok });
