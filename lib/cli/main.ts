@@ -12,6 +12,7 @@ import { evalCommand } from './eval';
 import { generateCommand } from './generate';
 import { trainCommand } from './train';
 import { startCommand } from './start';
+import { notebookCommand } from './notebook';
 
 const USAGE = `usage: flashlm <command> [options]
 
@@ -31,11 +32,14 @@ commands:
   eval DIR [--data CORPUS|SHARD] [--json]   evaluate a run on validation data (loss, PPL, bits per
                     token / character / UTF-8 byte); flashlm eval --help for the options
   generate DIR --prompt TEXT [...]   sample from a run, streaming to stdout; flashlm generate --help
+  notebook run FILE.ipynb [--budget full|smoke]   execute a notebook through this kernel and write
+                    its outputs back in place (flashlm notebook --help)
   help              this text
 
 environment:
   FLASHLM_ISA=scalar|avx2|avx512   force an instruction set (default: the best this CPU has)
-  FLASHLM_THREADS=N                threads for native kernels (default: the number of cores)`;
+  FLASHLM_THREADS=N                threads for native kernels (default: the number of cores)
+  FLASHLM_NOTEBOOK_BUDGET=full|smoke   the budget notebooks pick with flashlm.budget (default full)`;
 
 function packageVersion(): string {
   let dir = __dirname;
@@ -74,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
       return evalCommand(rest);
     case 'generate':
       return generateCommand(rest);
+    case 'notebook':
+      return notebookCommand(rest);
     case '--version':
     case '-v':
       console.log(packageVersion());
