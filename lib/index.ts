@@ -11,6 +11,7 @@ export { memoryStats } from './tensor/storage';
 export { ShapeError, DTypeError, FormatError, DisposedError } from './errors';
 export * as ops from './ops';
 export { Module, ModuleList } from './nn/module';
+export type { ForwardHook } from './nn/module';
 export { AdamW, SGD, clipGradNorm, NonFiniteGradientError } from './train/optim';
 export { Generator } from './random';
 export type { GeneratorState } from './random';
@@ -43,6 +44,8 @@ export type { ModelConfig, DecodeState, ParameterCounts } from './models/languag
 export { Embedding } from './nn/embedding';
 export { RMSNorm } from './nn/rmsnorm';
 export { SwiGLU } from './nn/swiglu';
+export { MoE, findRouters, recordRouting, isRoutingSource } from './nn/moe';
+export type { MoEOptions, RoutingRecord, RoutingSource, RoutingRecorder } from './nn/moe';
 export type { Projection, ProjectionFactory } from './nn/swiglu';
 export type { RunObserver, StepEvent, EvalEvent, RunStartEvent, RunEndEvent, RunEndReason, Observable } from './train/events';
 export { evaluate, formatEvaluation, evalColumns } from './eval/evaluate';
