@@ -1,6 +1,6 @@
 // The `flashlm.plot` namespace: figure builders. Metrics plots live in ./plot, ternary weights in
 // ./plot_ternary, and the model probes in ./plot_routing, ./plot_attention and ./plot_activations.
-export { loss, lr, throughput, compare, loadRun, series, smoothEMA, PALETTE } from './plot';
+export { loss, lr, throughput, compare, loadRun, series, smoothEMA, downsample, PALETTE } from './plot';
 export type { RunLike, MetricsSource, LossOptions } from './plot';
 export { ternary } from './plot_ternary';
 export type { TernaryOptions } from './plot_ternary';
