@@ -43,6 +43,10 @@ export class LiveFigure {
   /** Milliseconds and count of the full (PNG) redraws: what the next one is expected to cost. */
   private fullMs = 0;
   private fullDraws = 0;
+  private lastMs = 0;
+  /** What the first full redraw is assumed to cost: a warm PNG of the live loss figure took 0.2–0.4 s here
+   * (2 busy cores); guessing high only delays the first redraw. */
+  private readonly firstGuessMs: number;
   /** Whether redraws render a PNG and so need the browser up first. */
   private readonly needsBrowser: boolean;
 
@@ -56,6 +60,7 @@ export class LiveFigure {
     if (this.target === 'kernel' && !k) throw new RangeError("LiveFigure: target 'kernel' but not running inside the flashlm kernel");
     this.start = this.now();
     this.needsBrowser = this.target === 'kernel' && options().png && browserAvailable();
+    this.firstGuessMs = this.needsBrowser ? 400 : 0;
     if (this.target === 'kernel') {
       const t0 = this.now();
       if (this.needsBrowser) warmBrowser();
@@ -71,8 +76,9 @@ export class LiveFigure {
     const t = this.now();
     if (!force) {
       if (t - this.last < this.minInterval) return false;
-      // this redraw is expected to cost what the previous full ones did; one more is kept for close()
-      const expected = this.fullDraws ? this.fullMs / this.fullDraws : 0;
+      // this redraw is expected to cost what the previous full ones did (the mean, or the last if higher:
+      // the figure grows and the machine's load changes); one more is kept for close()
+      const expected = this.fullDraws ? Math.max(this.fullMs / this.fullDraws, this.lastMs) : this.firstGuessMs;
       if (this.spentMs + 2 * expected > this.budget * (t - this.start)) return false;
       if (this.needsBrowser && !browserReady()) return false;
     }
@@ -99,6 +105,7 @@ export class LiveFigure {
     const t1 = this.now();
     this.spentMs += t1 - t0;
     this.fullMs += t1 - t0;
+    this.lastMs = t1 - t0;
     this.fullDraws++;
     this.redraws++;
     this.last = t1;
