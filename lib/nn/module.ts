@@ -12,6 +12,7 @@ export abstract class Module {
   private readonly params = new Map<string, Tensor>();
   private readonly buffers = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
+  private forwardHooks: { fn: ForwardHook }[] = [];
 
   /**
    * Registers a trainable parameter under `name`. It is marked requiresGrad and taken out of any
@@ -39,6 +40,42 @@ export abstract class Module {
     checkName(name, this);
     this.children.set(name, module);
     return module;
+  }
+
+  /**
+   * Calls `hook(module, inputs, output)` after every forward() of this module (like PyTorch's
+   * register_forward_hook); a hook that returns a value replaces the output. Returns a function that
+   * removes the hook. Generic over any module with a forward method: the first hook shadows the
+   * prototype's forward with an instance wrapper and removing the last one deletes it, so a module
+   * without hooks runs exactly its own forward.
+   *
+   * @example
+   * const off = model.layers.at(0).registerForwardHook((m, [x], y) => console.log(y.shape));
+   * model.forward(tokens); off();
+   */
+  registerForwardHook(hook: ForwardHook): () => void {
+    if (typeof hook !== 'function') throw new TypeError(`${this.constructor.name}.registerForwardHook: hook must be a function, got ${typeof hook}`);
+    const self = this as unknown as { forward?: (...args: unknown[]) => unknown };
+    const own = Object.getPrototypeOf(this) as { forward?: unknown };
+    if (typeof own.forward !== 'function') throw new TypeError(`${this.constructor.name}.registerForwardHook: this module has no forward() method`);
+    if (this.forwardHooks.length === 0) {
+      const original = own.forward as (...args: unknown[]) => unknown;
+      self.forward = (...args: unknown[]) => {
+        let out = original.apply(this, args);
+        for (const h of [...this.forwardHooks]) {
+          const replaced = h.fn(this, args, out);
+          if (replaced !== undefined) out = replaced;
+        }
+        return out;
+      };
+    }
+    const entry = { fn: hook }; // one entry per registration, so the same function may be added twice
+    this.forwardHooks.push(entry);
+    return () => {
+      if (!this.forwardHooks.includes(entry)) return;
+      this.forwardHooks = this.forwardHooks.filter((h) => h !== entry);
+      if (this.forwardHooks.length === 0) delete self.forward;
+    };
   }
 
   /** Direct children, in registration order. */
@@ -143,6 +180,9 @@ export abstract class Module {
     });
   }
 }
+
+/** A forward hook: sees the module, its forward arguments and output; may return a replacement output. */
+export type ForwardHook = (module: Module, inputs: unknown[], output: any) => unknown;
 
 function checkName(name: string, owner: Module): void {
   if (!/^[A-Za-z0-9_]+$/.test(name)) {

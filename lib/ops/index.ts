@@ -10,3 +10,4 @@ export * from './embedding';
 export * from './attention';
 export * from './quant';
 export * from './ternary_linear';
+export * from './routing';

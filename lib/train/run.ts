@@ -82,6 +82,8 @@ export class Run implements Observable, PromiseLike<RunSummary> {
   private recentLosses: number[] = [];
   private metricsFile = '';
   private viewAttached = false;
+  /** display() was called before the run was prepared: attach as soon as it is, before onStart. */
+  private displayRequested = false;
 
   /** @internal — use flashlm.train(). */
   constructor(prepare: Promise<RunParts>, info: { model: LanguageModel; runDir: string | null; options: ResolvedTrainOptions | null }) {
@@ -95,7 +97,7 @@ export class Run implements Observable, PromiseLike<RunSummary> {
       (this as { tokenizer: Tokenizer | null }).tokenizer = parts.tokenizer;
       (this as { options: ResolvedTrainOptions }).options = parts.options;
       this.metricsFile = parts.metrics.file;
-      if (parts.progress !== 'none') this.attachView();
+      if (parts.progress !== 'none' || this.displayRequested) this.attachView();
       return this.loop();
     }, (e) => {
       this.running = false;
@@ -174,11 +176,10 @@ export class Run implements Observable, PromiseLike<RunSummary> {
    * the run. In a terminal, train({ progress: 'bar' }) shows a bar instead.
    */
   display(): this {
+    // Not prepared yet: attach once it is, before the loop emits onStart (the view creates its progress
+    // display in onStart; an observer added during onStart would miss it).
     if (this.parts !== null) this.attachView();
-    else {
-      // Not prepared yet: attach when the loop starts.
-      const off = this.observe({ onStart: () => { off(); this.attachView(); } });
-    }
+    else this.displayRequested = true;
     return this;
   }
 

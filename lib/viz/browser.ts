@@ -43,8 +43,14 @@ const { workerData } = require('worker_threads');
 const { chromium } = require(workerData.playwright);
 const fs = require('fs');
 let browser = null, page = null, launches = 0, pages = 0;
-async function ready() {
-  if (page) return page;
+// One opening at a time: a warm-up and a render may arrive together (the handler is async).
+let opening = null;
+function ready() {
+  if (page) return Promise.resolve(page);
+  if (!opening) opening = open().finally(() => { opening = null; });
+  return opening;
+}
+async function open() {
   if (!browser) {
     const b = await chromium.launch({ executablePath: workerData.executable, args: ['--headless', '--no-sandbox',
       '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -82,6 +88,7 @@ workerData.port.on('message', async (m) => {
   let reply;
   try {
     if (m.op === 'close') { if (browser) await browser.close(); browser = null; page = null; reply = { ok: true, value: '' }; }
+    else if (m.op === 'warm') { await ready(); reply = { ok: true, value: '' }; }
     else reply = { ok: true, value: await render(m.request) };
   } catch (e) {
     reply = { ok: false, error: String(e && e.message || e) };
@@ -128,9 +135,8 @@ class SyncRenderer {
       Atomics.store(this.flag, 0, 0);
       for (let got = receiveMessageOnPort(this.port); got; got = receiveMessageOnPort(this.port)) {
         const reply = got.message as Reply;
-        if (reply.id !== id) continue; // the reply to an interrupted earlier call
-        stats.launches = reply.launches;
-        stats.pages = reply.pages;
+        this.note(reply);
+        if (reply.id !== id) continue; // a warm-up's reply, or an interrupted earlier call's
         if (!reply.ok) throw new BrowserUnavailableError(`static export through ${this.executable} failed: ${reply.error}`);
         return reply.value ?? '';
       }
@@ -139,6 +145,30 @@ class SyncRenderer {
         throw new BrowserUnavailableError(`static export: no answer from the browser (${this.executable}) within ${timeoutMs} ms`);
       }
     }
+  }
+
+  /** Whether a page with plotly.js is known to be up (a render or warm-up has answered). */
+  warm = false;
+  private warmId = -1;
+
+  /** Starts the browser in the worker without waiting; the reply is read by settled() or skipped by call(). */
+  warmUp(): void {
+    if (this.warm || this.warmId > 0) return;
+    this.warmId = ++this.nextId;
+    this.port.postMessage({ op: 'warm', id: this.warmId });
+  }
+
+  /** Whether the warm-up has answered (ok or not); reads pending replies without blocking. */
+  settled(): boolean {
+    for (let got = receiveMessageOnPort(this.port); got; got = receiveMessageOnPort(this.port)) this.note(got.message as Reply);
+    return this.warm || this.warmId < 0;
+  }
+
+  private note(reply: Reply): void {
+    if (reply.id === this.warmId) this.warmId = -1;
+    if (reply.ok) this.warm = true;
+    stats.launches = reply.launches;
+    stats.pages = reply.pages;
   }
 
   close(): void {
@@ -179,6 +209,28 @@ export function browserAvailable(): boolean {
  * const b64 = renderSync({ figure: fig.toJSON(), format: 'png', width: 700, height: 450, scale: 2 });
  */
 export function renderSync(request: RenderRequest, timeoutMs = 120_000): string {
+  const r = getRenderer(); // a new renderer resets the stats
+  stats.renders++;
+  return r.call({ op: 'render', request }, timeoutMs);
+}
+
+/**
+ * Starts Chromium and loads plotly.js in the background and returns at once, so that a later render (a live
+ * figure's first PNG) does not block for the ~3 s cold start. Does nothing without a browser.
+ *
+ * @example warmBrowser(); // before a long loop that will display figures
+ */
+export function warmBrowser(): void {
+  if (!browserAvailable()) return;
+  getRenderer().warmUp();
+}
+
+/** Whether a render now would find the browser started (true after warmBrowser() has finished, or failed). */
+export function browserReady(): boolean {
+  return renderer === null ? false : renderer.settled();
+}
+
+function getRenderer(): SyncRenderer {
   const exe = findChromium();
   if (!exe) {
     const env = process.env.FLASHLM_CHROMIUM;
@@ -195,8 +247,7 @@ export function renderSync(request: RenderRequest, timeoutMs = 120_000): string 
       process.on('exit', closeBrowser);
     }
   }
-  stats.renders++;
-  return renderer.call({ op: 'render', request }, timeoutMs);
+  return renderer;
 }
 
 /** Closes the warm browser (it restarts on the next render). Called on process exit. */

@@ -148,8 +148,18 @@ export class Figure {
 
   /** The MIME bundle for Jupyter (see the file header for what each mode emits). */
   [DISPLAY](): MimeBundle {
+    return this.bundle();
+  }
+
+  /**
+   * The display bundle; `{ png: false }` leaves the PNG out whatever viz.options says (a live figure's
+   * first, empty frame: not worth a browser render).
+   *
+   * @example kernel.display(fig.bundle({ png: false }), { raw: true });
+   */
+  bundle(o: { png?: boolean } = {}): MimeBundle {
     const fig = this.toJSON();
-    const png = this.pngForDisplay();
+    const png = o.png === false ? null : this.pngForDisplay();
     const bundle: MimeBundle = { [PLOTLY_MIME]: fig };
     if (state.mode === 'html') {
       bundle['text/html'] = this.toHTML(png, !state.plotlyInlined);

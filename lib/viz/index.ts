@@ -6,7 +6,7 @@ installDisplay();
 
 export { Figure, mode, options, resetSession, PLOTLY_MIME } from './figure';
 export type { FigureJSON, SaveOptions, Trace, Layout, Config, MimeBundle, VizMode } from './figure';
-export { findChromium, browserAvailable, closeBrowser, exportStats, BrowserUnavailableError, CHROMIUM_CANDIDATES } from './browser';
+export { findChromium, browserAvailable, browserReady, warmBrowser, closeBrowser, exportStats, BrowserUnavailableError, CHROMIUM_CANDIDATES } from './browser';
 export type { ImageFormat } from './browser';
 export { tensorBundle, moduleBundle, tableBundle, tensorStats, textHistogram, summarize, humanCount, installDisplay } from './displayables';
 export type { ModuleDescription, ModuleSummary, TensorStats } from './displayables';

@@ -1,8 +1,12 @@
 // LiveFigure: a figure that redraws in place while training runs (the loss curve of run.display()). A redraw
-// costs ~0.1 s (building the figure + its PNG through Chromium), far more than a progress line, so it is paced
-// by a time budget rather than a fixed interval: a redraw happens only while the display's total cost stays
-// within `budget` (default 1%) of the wall time since start. close() always draws the final state.
-import type { Figure } from './figure';
+// costs ~0.1–0.3 s (building the figure + its PNG through Chromium), far more than a progress line, so it is
+// paced by a time budget rather than a fixed interval: a redraw happens only while the display's total cost,
+// plus one more redraw kept in reserve for close(), stays within `budget` (default 1%) of the wall time
+// since start; close() always draws the final state. The first frame (before any data) goes out without a
+// PNG while Chromium starts in the background (~3 s cold), and PNG redraws wait until it has started, so the
+// cold start never blocks training.
+import { browserAvailable, browserReady, warmBrowser } from './browser';
+import { options, type Figure } from './figure';
 import { KernelRuntime, kernelRuntime } from './progress';
 
 export interface LiveFigureOptions {
@@ -36,6 +40,15 @@ export class LiveFigure {
   private last = -Infinity;
   private handle: ReturnType<KernelRuntime['display']> | null = null;
   private closed = false;
+  /** Milliseconds and count of the full (PNG) redraws: what the next one is expected to cost. */
+  private fullMs = 0;
+  private fullDraws = 0;
+  private lastMs = 0;
+  /** What the first full redraw is assumed to cost: a warm PNG of the live loss figure took 0.2–0.4 s here
+   * (2 busy cores); guessing high only delays the first redraw. */
+  private readonly firstGuessMs: number;
+  /** Whether redraws render a PNG and so need the browser up first. */
+  private readonly needsBrowser: boolean;
 
   constructor(private readonly build: () => Figure, o: LiveFigureOptions = {}) {
     this.budget = o.budget ?? 0.01;
@@ -46,7 +59,15 @@ export class LiveFigure {
     this.target = o.target ?? (k ? 'kernel' : 'none');
     if (this.target === 'kernel' && !k) throw new RangeError("LiveFigure: target 'kernel' but not running inside the flashlm kernel");
     this.start = this.now();
-    if (this.target === 'kernel') this.draw((fig) => { this.handle = k!.display(fig); });
+    this.needsBrowser = this.target === 'kernel' && options().png && browserAvailable();
+    this.firstGuessMs = this.needsBrowser ? 400 : 0;
+    if (this.target === 'kernel') {
+      const t0 = this.now();
+      if (this.needsBrowser) warmBrowser();
+      this.handle = k!.display(this.build().bundle({ png: false }), { raw: true });
+      this.spentMs += this.now() - t0;
+      this.redraws++;
+    }
   }
 
   /** Redraws if the budget and the minimum interval allow (or `force`); returns whether it did. */
@@ -55,11 +76,13 @@ export class LiveFigure {
     const t = this.now();
     if (!force) {
       if (t - this.last < this.minInterval) return false;
-      // the expected cost of this redraw is the mean of the previous ones
-      const expected = this.redraws ? this.spentMs / this.redraws : 0;
-      if (this.spentMs + expected > this.budget * (t - this.start)) return false;
+      // this redraw is expected to cost what the previous full ones did (the mean, or the last if higher:
+      // the figure grows and the machine's load changes); one more is kept for close()
+      const expected = this.fullDraws ? Math.max(this.fullMs / this.fullDraws, this.lastMs) : this.firstGuessMs;
+      if (this.spentMs + 2 * expected > this.budget * (t - this.start)) return false;
+      if (this.needsBrowser && !browserReady()) return false;
     }
-    this.draw((fig) => this.handle!.update(fig));
+    this.draw((fig) => this.handle!.update(fig, { raw: false }));
     return true;
   }
 
@@ -81,6 +104,9 @@ export class LiveFigure {
     show(this.build());
     const t1 = this.now();
     this.spentMs += t1 - t0;
+    this.fullMs += t1 - t0;
+    this.lastMs = t1 - t0;
+    this.fullDraws++;
     this.redraws++;
     this.last = t1;
   }

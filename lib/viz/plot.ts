@@ -84,7 +84,29 @@ const X_COLUMN = { step: 'step', tokens: 'tokens', time: 'elapsed_s' } as const;
 const X_TITLE = { step: 'step', tokens: 'tokens', time: 'time (s)' } as const;
 const Y_TITLE = { loss: 'loss (nats/token)', ppl: 'perplexity', bits: 'bits per token' } as const;
 
-export interface LossOptions { x?: keyof typeof X_COLUMN; y?: keyof typeof Y_TITLE; smooth?: number; title?: string; eval?: boolean }
+export interface LossOptions {
+  x?: keyof typeof X_COLUMN; y?: keyof typeof Y_TITLE; smooth?: number; title?: string; eval?: boolean;
+  /** At most this many points per train curve, as bucket means (the live view's redraws use 1000; default all). */
+  maxPoints?: number;
+}
+
+/**
+ * Averages consecutive points into at most `max` buckets (x and y alike), so a long curve draws fast; the
+ * shape survives, the step-to-step noise is averaged away.
+ */
+export function downsample(s: Series, max: number): Series {
+  const n = s.x.length;
+  if (n <= max) return s;
+  const out: Series = { x: [], y: [] };
+  for (let b = 0; b < max; b++) {
+    const lo = Math.floor((b * n) / max), hi = Math.floor(((b + 1) * n) / max);
+    let sx = 0, sy = 0;
+    for (let i = lo; i < hi; i++) { sx += s.x[i]; sy += s.y[i]; }
+    out.x.push(sx / (hi - lo));
+    out.y.push(sy / (hi - lo));
+  }
+  return out;
+}
 
 /**
  * Train (and eval) curves of one or several runs.
@@ -97,6 +119,7 @@ export function loss(runOrRuns: RunLike | RunLike[], o: LossOptions = {}): Figur
   const yk = o.y ?? 'loss';
   if (!(xk in X_COLUMN)) throw new RangeError(`plot.loss: x must be 'step', 'tokens' or 'time', got ${JSON.stringify(xk)}`);
   if (!(yk in Y_TITLE)) throw new RangeError(`plot.loss: y must be 'loss', 'ppl' or 'bits', got ${JSON.stringify(yk)}`);
+  if (o.maxPoints !== undefined && !(Number.isInteger(o.maxPoints) && o.maxPoints >= 2)) throw new RangeError(`plot.loss: maxPoints must be an integer >= 2, got ${o.maxPoints}`);
   const smooth = o.smooth ?? 0;
   smoothEMA([], smooth); // validates
   const conv = yk === 'loss' ? (v: number) => v : yk === 'ppl' ? Math.exp : (v: number) => v / Math.LN2;
@@ -105,7 +128,8 @@ export function loss(runOrRuns: RunLike | RunLike[], o: LossOptions = {}): Figur
   const data: Trace[] = [];
   runs.forEach((r, i) => {
     const color = PALETTE[i % PALETTE.length];
-    const tr = series(r.table, 'train', X_COLUMN[xk], 'loss');
+    const all = series(r.table, 'train', X_COLUMN[xk], 'loss');
+    const tr = o.maxPoints === undefined ? all : downsample(all, o.maxPoints);
     const y = tr.y.map(conv);
     if (smooth > 0 && y.length) {
       data.push({ type: 'scatter', mode: 'lines', name: `${r.name} train (raw)`, x: tr.x, y, line: { color, width: 1 }, opacity: 0.25, showlegend: false, hoverinfo: 'skip' });

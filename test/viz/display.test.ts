@@ -142,6 +142,7 @@ describe('Progress', () => {
     // every redraw was allowed by the budget: cost so far ≤ 1% of the time since start
     redrawAt.forEach((t, i) => expect((i + 2) * 100).toBeLessThanOrEqual(0.01 * t + 100));
     live.close();
+    expect(live.overhead).toBeLessThanOrEqual(0.01); // one redraw was kept in reserve for the final one
     expect(shown.filter((x) => !x.update).length).toBe(1);
     expect(shown.length).toBe(live.redraws);
     expect(() => new LiveFigure(() => new Figure(), { budget: 0 })).toThrow(/budget must be in/);
@@ -174,6 +175,16 @@ describe('metrics plots', () => {
     w.close();
     return path.join(dir, name);
   };
+
+  test('loss maxPoints: long train curves averaged into buckets (the live view draws 1000)', () => {
+    const a = makeRun('mp', 0);
+    const f = plot.loss(a, { maxPoints: 4 }).toJSON();
+    const train = f.data.find((t) => t.name === 'mp train') as { x: number[]; y: number[] };
+    expect(train.x).toEqual([3, 8, 13, 18]); // steps 1–5, 6–10, … averaged
+    train.y.forEach((y, i) => expect(y).toBeCloseTo(4 - train.x[i] / 10, 5));
+    expect(plot.downsample({ x: [1, 2], y: [3, 4] }, 5)).toEqual({ x: [1, 2], y: [3, 4] });
+    expect(() => plot.loss(a, { maxPoints: 1 })).toThrow(/maxPoints must be an integer >= 2, got 1/);
+  });
 
   test('loss: train + eval per run, overlaid; x/y choices and smoothing', () => {
     const a = makeRun('a', 0), b = makeRun('b', 0.5);

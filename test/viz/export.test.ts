@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { setInterruptFlag } from '../../lib/interrupt';
-import { Figure, PLOTLY_MIME, closeBrowser, exportStats, options } from '../../lib/viz';
+import { Figure, PLOTLY_MIME, browserReady, closeBrowser, exportStats, options, warmBrowser } from '../../lib/viz';
 import { describeBrowser, requireChromium } from './browser';
 
 const D = Symbol.for('Jupyter.display');
@@ -69,6 +69,20 @@ describeBrowser('static export (Chromium)', () => {
     closeBrowser();
     fig().toImage('svg');
     expect(exportStats()).toEqual({ launches: 1, pages: 1, renders: 1 });
+  });
+
+  test('warmBrowser() starts Chromium in the background; a render meanwhile shares the one launch', async () => {
+    closeBrowser();
+    expect(browserReady()).toBe(false);
+    warmBrowser();
+    fig().toImage('svg'); // arrives while the warm-up is opening the browser: waits for the same page
+    expect(exportStats()).toEqual({ launches: 1, pages: 1, renders: 1 });
+    const t0 = Date.now();
+    while (!browserReady() && Date.now() - t0 < 30000) await new Promise((r) => setTimeout(r, 20));
+    expect(browserReady()).toBe(true);
+    warmBrowser(); // already warm: nothing to do
+    fig().toImage('svg');
+    expect(exportStats()).toEqual({ launches: 1, pages: 1, renders: 2 });
   });
 
   test('a kernel interrupt stops a waiting render (KeyboardInterrupt); its late reply is dropped', () => {
