@@ -6,16 +6,7 @@
 import * as models from '../lib/models';
 import { native } from '../lib/native';
 import { generate } from '../lib/generate/generate';
-
-/** `--name value` or `--name=value`. */
-function arg(name: string): string | undefined {
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === `--${name}`) return argv[i + 1];
-    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
-  }
-  return undefined;
-}
+import { option as arg } from './common';
 
 function int(name: string, fallback: number): number {
   const v = arg(name);
