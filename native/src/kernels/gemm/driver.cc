@@ -3,6 +3,7 @@
 // work over the thread pool, owns the per-thread packing buffers and polls the interrupt flag. It
 // is compiled for baseline x86-64, so std::function and friends never get ISA-specific code.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <new>
@@ -127,6 +128,30 @@ Plan plan(const SgemmKernels& kr, const SgemmArgs& g) {
   return best;
 }
 
+// M = 1 with B transposed (gemm.h gemv_t): rows of B in chunks taken from a shared counter, so a
+// thread the OS descheduled on the shared machine does not hold the others up. Returns false if
+// interrupted.
+constexpr int64_t kGemvRowsPerItem = 64;
+
+void gemv(const SgemmKernels& kr, const SgemmArgs& g) {
+  const double macs = static_cast<double>(g.n) * g.k;
+  const int t = static_cast<int>(std::min<double>(thread_count(), std::max(1.0, macs / kMinMacsPerThread)));
+  for (int64_t bi = 0; bi < g.batch; ++bi) {
+    const float* a = g.a + bi * g.stride_a;
+    const float* b = g.b + bi * g.stride_b;
+    float* c = g.c + bi * g.stride_c;
+    const int64_t items = (g.n + kGemvRowsPerItem - 1) / kGemvRowsPerItem;
+    std::atomic<int64_t> next{0};
+    parallel_run(t, [&](int, int) {
+      for (int64_t it; (it = next.fetch_add(1, std::memory_order_relaxed)) < items;) {
+        if (interrupt_requested()) return;
+        kr.gemv_t(a, b, g.ldb, g.k, it * kGemvRowsPerItem, std::min(g.n, (it + 1) * kGemvRowsPerItem), c, g.beta);
+      }
+    });
+    if (interrupt_requested()) return;
+  }
+}
+
 }  // namespace
 
 void sgemm(const SgemmArgs& g) {
@@ -134,6 +159,7 @@ void sgemm(const SgemmArgs& g) {
   if (g.k == 0) return scale_c(g);
   const SgemmKernels* kr = kernels_for(active_isa());
   if (kr == nullptr) return sgemm_ref(g);
+  if (g.m == 1 && g.trans_b && !g.trans_a && kr->gemv_t != nullptr) return gemv(*kr, g);
 
   const Plan p = plan(*kr, g);
   const int64_t parts = static_cast<int64_t>(p.tm) * p.tn;

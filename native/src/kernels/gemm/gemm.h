@@ -46,6 +46,12 @@ struct SgemmKernels {
   void (*pack_b)(const float* b, int64_t ldb, bool trans, int64_t kc, int64_t nc, float* dst);
   void (*macro)(int64_t mc, int64_t nc, int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
                 float beta);
+  // Optional (nullptr: the blocked path): the M = 1, B-transposed product (a linear layer at batch 1,
+  // e.g. a decode step's head): c[j] = Σ_p a[p]·b[j·ldb + p] (+ beta·c[j]) for j in [n0, n1). Each c[j]
+  // is one row's dot product, summed in an order fixed by k alone, so the result does not depend on
+  // how the driver cuts [0, n). Memory-bound (every weight read once), so no packing.
+  void (*gemv_t)(const float* a, const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t n1, float* c,
+                 float beta);
 };
 
 namespace avx2 {
