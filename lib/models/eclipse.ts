@@ -17,6 +17,7 @@ import { Tensor } from '../tensor/tensor';
 import { checkTokens } from './checks';
 import { DecodeState, LanguageModel, ModelConfig } from './language_model';
 import { registerModel } from './registry';
+import { decodeBlockFused } from './eclipse_decode';
 
 export interface EclipseConfig extends ModelConfig {
   /** Model width d. */
@@ -117,9 +118,13 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
     checkTokens(this, tokens, 'decode', state);
     const caches = state.caches;
     return noGrad(() => {
-      let h = this.embed_tokens.forward(tokens);
+      let h = this.embed_tokens.forward(tokens); // a fresh tensor: the fused blocks update it in place
+      const [B, t] = tokens.shape;
       let i = 0;
-      for (const block of this.layers) h = block.decode(h, caches[i++], state.position);
+      for (const block of this.layers) {
+        const cache = caches[i++];
+        if (!decodeBlockFused(block, h.f32(), B, t, cache, state.position)) h = block.decode(h, cache, state.position);
+      }
       state.position += tokens.shape[1];
       return this.head(h);
     });
