@@ -50,35 +50,49 @@ void attention_decode(const float* q, const float* k_new, const float* v_new, fl
   // depend on the thread count. A second thread only pays for itself past ~32K multiply-adds a share.
   const int64_t min_units = std::max<int64_t>(1, (INT64_C(1) << 15) / std::max<int64_t>(1, keys_max * D * t));
   parallel_for(B * H, min_units, [&](int64_t begin, int64_t end) {
-    float* scores = grow(t_scores, keys_max);
-    float* acc = grow(t_acc, D);
-    for (int64_t unit = begin; unit < end; ++unit) {
-      const int64_t b = unit / H, h = unit % H;
-      const float* kc = k_cache + b * capacity * C + h * D;
-      const float* vc = v_cache + b * capacity * C + h * D;
+    // This share is heads [h0, h1) of sequences begin/H .. (end−1)/H. Keys are walked in the outer
+    // loop, all of the share's heads at once, so each cached row is read front to back (one stream,
+    // which the prefetchers follow) instead of one D-long piece per head at a C-float stride.
+    for (int64_t b = begin / H; b * H < end; ++b) {
+      const int64_t h0 = std::max<int64_t>(begin - b * H, 0), h1 = std::min<int64_t>(end - b * H, H), nh = h1 - h0;
+      float* scores = grow(t_scores, nh * keys_max);
+      float* acc = grow(t_acc, nh * D);
+      const float* kc = k_cache + b * capacity * C + h0 * D;
+      const float* vc = v_cache + b * capacity * C + h0 * D;
       for (int64_t i = 0; i < t; ++i) {
-        const float* qi = q + (b * t + i) * C + h * D;
+        const float* qi = q + (b * t + i) * C + h0 * D;
         const int64_t keys = start + i + 1;
-        float mx = -INFINITY;
         for (int64_t j = 0; j < keys; ++j) {
-          const float s = dot(qi, kc + j * C, D) * scale;
-          scores[j] = s;
-          mx = std::max(mx, s);
+          const float* kj = kc + j * C;
+          for (int64_t h = 0; h < nh; ++h) scores[h * keys + j] = dot(qi + h * D, kj + h * D, D) * scale;
         }
-        float denom = 0.f;
-        for (int64_t j = 0; j < keys; ++j) {
-          scores[j] = std::exp(scores[j] - mx);
-          denom += scores[j];
+        float* oi = o + (b * t + i) * C + h0 * D;
+        for (int64_t h = 0; h < nh; ++h) {
+          float* sh = scores + h * keys;
+          float mx = -INFINITY;
+          for (int64_t j = 0; j < keys; ++j) mx = std::max(mx, sh[j]);
+          float denom = 0.f;
+          for (int64_t j = 0; j < keys; ++j) {
+            sh[j] = std::exp(sh[j] - mx);
+            denom += sh[j];
+          }
+          oi[h * D] = 1.f / denom;  // parked here until the sums below are done
         }
-        std::fill(acc, acc + D, 0.f);
+        // o = Σ_j p_j·v_j per head, keys in order for every element.
+        std::fill(acc, acc + nh * D, 0.f);
         for (int64_t j = 0; j < keys; ++j) {
           const float* vj = vc + j * C;
-          const float p = scores[j];
-          for (int64_t d = 0; d < D; ++d) acc[d] += p * vj[d];
+          for (int64_t h = 0; h < nh; ++h) {
+            const float p = scores[h * keys + j];
+            float* ah = acc + h * D;
+            const float* vh = vj + h * D;
+            for (int64_t d = 0; d < D; ++d) ah[d] += p * vh[d];
+          }
         }
-        float* oi = o + (b * t + i) * C + h * D;
-        const float inv = 1.f / denom;
-        for (int64_t d = 0; d < D; ++d) oi[d] = acc[d] * inv;
+        for (int64_t h = 0; h < nh; ++h) {
+          const float inv = oi[h * D];
+          for (int64_t d = 0; d < D; ++d) oi[h * D + d] = acc[h * D + d] * inv;
+        }
       }
     }
   });
