@@ -109,3 +109,31 @@ describe('native.decodeBlock bad input', () => {
     expectThrows(call(edit), type, message);
   });
 });
+
+describe('opt-in bf16 decode head', () => {
+  test('f32 by default; bf16 logits stay within the bf16 rounding of the f32 ones and follow weight changes', () => {
+    const model = flashlm.models.create('bitnet-bench', { ...ODD, dim: 64, heads: 4, hidden: 96 }, { seed: 9 }) as flashlm.models.EclipseModel;
+    model.eval();
+    expect(model.decodeHead).toBe('f32');
+    const logits = () => {
+      const state = model.createDecodeState(1, 8);
+      return Array.from(model.decode(ids(1, 3, ODD.vocabSize, 4), state).f32());
+    };
+    const f32 = logits();
+    model.setDecodeHead('bf16');
+    const bf16 = logits();
+    // Each logit is Σ_d n_d·E_jd over 64 terms; bf16 moves every E_jd by ≤ 2^-9 relatively.
+    const scale = Math.max(...f32.map(Math.abs));
+    let worst = 0;
+    for (let i = 0; i < f32.length; i++) worst = Math.max(worst, Math.abs(bf16[i] - f32[i]));
+    expect(worst).toBeGreaterThan(0);
+    expect(worst).toBeLessThan(scale * 2 ** -6);
+    // A changed embedding (a training step, loadStateDict) must not leave a stale copy behind.
+    const E = model.embed_tokens.weight;
+    E.f32().fill(0);
+    E.markModified();
+    expect(logits().every((v) => v === 0)).toBe(true);
+    model.setDecodeHead('f32');
+    expect(() => model.setDecodeHead('f16' as 'f32')).toThrow(/setDecodeHead: precision must be 'f32' or 'bf16', got f16/);
+  });
+});

@@ -4,6 +4,7 @@
 // is compiled for baseline x86-64, so std::function and friends never get ISA-specific code.
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <cmath>
 #include <cstdlib>
 #include <new>
@@ -176,6 +177,42 @@ void sgemm(const SgemmArgs& g) {
       if (!blocked(*kr, g, g.a + bi * g.stride_a, g.b + bi * g.stride_b, g.c + bi * g.stride_c, m0, m1, n0, n1)) return;
     }
   });
+}
+
+void f32_to_bf16(const float* src, int64_t n, uint16_t* dst) {
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &src[i], 4);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) {
+      dst[i] = static_cast<uint16_t>((bits >> 16) | 0x40);  // NaN: keep it a (quiet) NaN
+    } else {
+      bits += 0x7fffu + ((bits >> 16) & 1u);  // round to nearest, ties to even (overflow → ±inf)
+      dst[i] = static_cast<uint16_t>(bits >> 16);
+    }
+  }
+}
+
+bool gemv_bf16(const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out) {
+  if (m == 0 || n == 0) return true;
+  const SgemmKernels* kr = kernels_for(active_isa());
+  if (kr == nullptr || kr->gemv_bf16_t == nullptr || k == 0) {
+    gemv_bf16_ref(x, m, w, n, k, out);
+    return !interrupt_requested();
+  }
+  const double macs = static_cast<double>(n) * k;
+  const int t = static_cast<int>(std::min<double>(thread_count(), std::max(1.0, macs / kMinMacsPerThread)));
+  for (int64_t i = 0; i < m; ++i) {
+    const int64_t items = (n + kGemvRowsPerItem - 1) / kGemvRowsPerItem;
+    std::atomic<int64_t> next{0};
+    parallel_run(t, [&](int, int) {
+      for (int64_t it; (it = next.fetch_add(1, std::memory_order_relaxed)) < items;) {
+        if (interrupt_requested()) return;
+        kr->gemv_bf16_t(x + i * k, w, k, it * kGemvRowsPerItem, std::min(n, (it + 1) * kGemvRowsPerItem), out + i * n);
+      }
+    });
+    if (interrupt_requested()) return false;
+  }
+  return true;
 }
 
 }  // namespace flashlm
