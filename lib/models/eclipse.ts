@@ -111,6 +111,7 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
    * memory-bound V×d GEMV, 98 MB per token for v7 in f32) instead of the f32 embedding. Logits then
    * differ from forward()'s by the bf16 rounding of the weights (≤ 2⁻⁹ relative per weight); training,
    * forward() and the default decode are unaffected. The copy is rebuilt when the embedding changes.
+   * Only single-row steps (batch 1, one token) use it; a prefill or a batch keeps the exact f32 head.
    *
    * @example const m = flashlm.models.create('v7'); m.setDecodeHead('bf16'); await flashlm.generate(m, tok, 'Once');
    */
@@ -122,7 +123,9 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
 
   /** The decode head: norm(h)·Eᵀ with E in the chosen precision. */
   private decodeHeadLogits(h: Tensor): Tensor {
-    if (this.decodeHeadPrecision === 'f32') return this.head(h);
+    // The bf16 kernel streams the matrix once per row, so it only pays at one row (a batch-1 step);
+    // a prefill or a batch reads the f32 head once through the blocked GEMM instead.
+    if (this.decodeHeadPrecision === 'f32' || h.size !== h.shape[h.ndim - 1]) return this.head(h);
     const E = this.embed_tokens.weight;
     if (this.bf16Head === null || this.bf16Head.version !== E.version) {
       const data = new Uint16Array(E.size);

@@ -117,11 +117,13 @@ describe('opt-in bf16 decode head', () => {
     expect(model.decodeHead).toBe('f32');
     const logits = () => {
       const state = model.createDecodeState(1, 8);
-      return Array.from(model.decode(ids(1, 3, ODD.vocabSize, 4), state).f32());
+      const prefill = Array.from(model.decode(ids(1, 3, ODD.vocabSize, 4), state).f32());
+      return [prefill, Array.from(model.decode(ids(1, 1, ODD.vocabSize, 5), state).f32())];
     };
-    const f32 = logits();
+    const [f32Prefill, f32] = logits();
     model.setDecodeHead('bf16');
-    const bf16 = logits();
+    const [bf16Prefill, bf16] = logits();
+    expect(bf16Prefill).toEqual(f32Prefill); // several rows: the exact f32 head
     // Each logit is Σ_d n_d·E_jd over 64 terms; bf16 moves every E_jd by ≤ 2^-9 relatively.
     const scale = Math.max(...f32.map(Math.abs));
     let worst = 0;
@@ -132,7 +134,7 @@ describe('opt-in bf16 decode head', () => {
     const E = model.embed_tokens.weight;
     E.f32().fill(0);
     E.markModified();
-    expect(logits().every((v) => v === 0)).toBe(true);
+    expect(logits()[1].every((v) => v === 0)).toBe(true);
     model.setDecodeHead('f32');
     expect(() => model.setDecodeHead('f16' as 'f32')).toThrow(/setDecodeHead: precision must be 'f32' or 'bf16', got f16/);
   });
