@@ -2,10 +2,24 @@
 // Each bench file keeps only the question it answers.
 import { native } from '../lib/native';
 
-/** `--name=value` on the command line, else the environment variable `env`. */
+/**
+ * `--name=value` or `--name value` on the command line (the last one given wins), else the environment
+ * variable `env`. A `--name` with no value after it is an error, so a typo cannot silently fall back to
+ * the default.
+ */
 export function option(name: string, env?: string): string | undefined {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg !== undefined ? arg.slice(name.length + 3) : env === undefined ? undefined : process.env[env];
+  const argv = process.argv.slice(2);
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i].startsWith(`--${name}=`)) value = argv[i].slice(name.length + 3);
+    else if (argv[i] === `--${name}`) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new RangeError(`bench: --${name} needs a value (--${name} VALUE or --${name}=VALUE)`);
+      value = next;
+      i++;
+    }
+  }
+  return value !== undefined ? value : env === undefined ? undefined : process.env[env];
 }
 
 /** A comma-separated option as a list (undefined when absent or empty). */

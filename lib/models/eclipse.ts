@@ -17,6 +17,8 @@ import { Tensor } from '../tensor/tensor';
 import { checkTokens } from './checks';
 import { DecodeState, LanguageModel, ModelConfig } from './language_model';
 import { registerModel } from './registry';
+import { native } from '../native';
+import { decodeBlockFused } from './eclipse_decode';
 
 export interface EclipseConfig extends ModelConfig {
   /** Model width d. */
@@ -96,6 +98,47 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
     return linear(this.norm.forward(h), this.embed_tokens.weight);
   }
 
+  /** Which head decode() uses: exact 'f32' (default) or the opt-in 'bf16' copy (see setDecodeHead). */
+  get decodeHead(): 'f32' | 'bf16' {
+    return this.decodeHeadPrecision;
+  }
+
+  private decodeHeadPrecision: 'f32' | 'bf16' = 'f32';
+  private bf16Head: { version: number; data: Uint16Array } | null = null;
+
+  /**
+   * Opt-in: decode() reads a bfloat16 copy of the tied head (half the bytes: at batch 1 the head is a
+   * memory-bound V×d GEMV, 98 MB per token for v7 in f32) instead of the f32 embedding. Logits then
+   * differ from forward()'s by the bf16 rounding of the weights (≤ 2⁻⁹ relative per weight); training,
+   * forward() and the default decode are unaffected. The copy is rebuilt when the embedding changes.
+   * Only single-row steps (batch 1, one token) use it; a prefill or a batch keeps the exact f32 head.
+   *
+   * @example const m = flashlm.models.create('v7'); m.setDecodeHead('bf16'); await flashlm.generate(m, tok, 'Once');
+   */
+  setDecodeHead(precision: 'f32' | 'bf16'): void {
+    if (precision !== 'f32' && precision !== 'bf16') throw new TypeError(`${this.name}.setDecodeHead: precision must be 'f32' or 'bf16', got ${String(precision)}`);
+    this.decodeHeadPrecision = precision;
+    if (precision === 'f32') this.bf16Head = null;
+  }
+
+  /** The decode head: norm(h)·Eᵀ with E in the chosen precision. */
+  private decodeHeadLogits(h: Tensor): Tensor {
+    // The bf16 kernel streams the matrix once per row, so it only pays at one row (a batch-1 step);
+    // a prefill or a batch reads the f32 head once through the blocked GEMM instead.
+    if (this.decodeHeadPrecision === 'f32' || h.size !== h.shape[h.ndim - 1]) return this.head(h);
+    const E = this.embed_tokens.weight;
+    if (this.bf16Head === null || this.bf16Head.version !== E.version) {
+      const data = new Uint16Array(E.size);
+      native.bf16FromF32(E.f32(), data);
+      this.bf16Head = { version: E.version, data };
+    }
+    const n = this.norm.forward(h);
+    const [V, d] = E.shape;
+    const out = Tensor.empty([...h.shape.slice(0, -1), V]);
+    native.gemvBf16(n.f32(), n.size / d, this.bf16Head.data, V, d, out.f32());
+    return out;
+  }
+
   forward(tokens: Tensor): Tensor {
     checkTokens(this, tokens, 'forward');
     let h = this.embed_tokens.forward(tokens);
@@ -117,11 +160,15 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
     checkTokens(this, tokens, 'decode', state);
     const caches = state.caches;
     return noGrad(() => {
-      let h = this.embed_tokens.forward(tokens);
+      let h = this.embed_tokens.forward(tokens); // a fresh tensor: the fused blocks update it in place
+      const [B, t] = tokens.shape;
       let i = 0;
-      for (const block of this.layers) h = block.decode(h, caches[i++], state.position);
+      for (const block of this.layers) {
+        const cache = caches[i++];
+        if (!decodeBlockFused(block, h.f32(), B, t, cache, state.position)) h = block.decode(h, cache, state.position);
+      }
       state.position += tokens.shape[1];
-      return this.head(h);
+      return this.decodeHeadLogits(h);
     });
   }
 

@@ -21,4 +21,18 @@ export interface GemmNative {
     transA: boolean, transB: boolean, batch: number, M: number, N: number, K: number,
     A: Float32Array, strideA: number, B: Float32Array, strideB: number, C: Float32Array, beta: number,
   ): void;
+
+  /**
+   * dst[i] = src[i] as bfloat16 (its high 16 bits, rounded to nearest even; NaN stays NaN): the
+   * opt-in half-size copy of a decode head. dst must have src.length elements.
+   * @example const h = new Uint16Array(w.length); native.bf16FromF32(w, h);
+   */
+  bf16FromF32(src: Float32Array, dst: Uint16Array): void;
+  /**
+   * out (M×N) = x (M×K) · Wᵀ with W (N×K) given as bfloat16 codes (bf16FromF32), widened to f32
+   * exactly and summed in f32 (the AVX-512 / AVX2 kernels) or in double (the scalar ISA). Threaded over
+   * the rows of W. Errors name the argument, e.g. "gemvBf16: W must be a Uint16Array, got Float32Array".
+   * @example native.gemvBf16(h, 1, headBf16, V, d, logits);
+   */
+  gemvBf16(x: Float32Array, M: number, W: Uint16Array, N: number, K: number, out: Float32Array): void;
 }

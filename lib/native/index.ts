@@ -16,6 +16,7 @@ import type { OptimNative } from './optim';
 import type { RngNative } from './rng';
 import type { TernaryNative } from './ternary';
 import type { QuantNative } from './quant';
+import type { DecodeNative } from './decode';
 
 /** Everything the addon exports. */
 export type Native = SystemNative &
@@ -30,7 +31,8 @@ export type Native = SystemNative &
   OptimNative &
   RngNative &
   TernaryNative &
-  QuantNative;
+  QuantNative &
+  DecodeNative;
 
 /** Absolute path of the built addon (workers load it by this path). */
 export function addonPath(): string {

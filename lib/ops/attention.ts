@@ -106,7 +106,13 @@ export interface RopeOptions {
 // cos/sin tables per (D, base), grown to a power of two of positions, shared by every call.
 const ropeTables = new Map<string, { P: number; cos: Float32Array; sin: Float32Array }>();
 
-function ropeTable(D: number, base: number, positions: number): { cos: Float32Array; sin: Float32Array } {
+/**
+ * The shared RoPE cos/sin tables (P, D/2) for head dim D and `base`, covering at least `positions`
+ * positions (the fused decode block reads them too, so both paths rotate by the same numbers).
+ *
+ * @example const { cos, sin } = ropeTable(64, 10000, start + t);
+ */
+export function ropeTable(D: number, base: number, positions: number): { cos: Float32Array; sin: Float32Array } {
   const key = `${D}:${base}`;
   let t = ropeTables.get(key);
   if (t === undefined || t.P < positions) {

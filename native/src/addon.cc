@@ -46,6 +46,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_rng(env, exports);
   register_ternary(env, exports);
   register_quant(env, exports);
+  register_decode(env, exports);
   return exports;
 }
 

@@ -47,13 +47,15 @@ class Pool {
   void run(int nthreads, const std::function<void(int, int)>& fn) {
     ensure_workers(nthreads - 1);
     std::vector<std::exception_ptr> errors(nthreads);
+    uint64_t gen;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &fn;
       job_threads_ = nthreads;
       job_errors_ = &errors;
       remaining_.store(nthreads - 1, std::memory_order_relaxed);
-      generation_.fetch_add(1, std::memory_order_release);
+      gen = generation_.fetch_add(1, std::memory_order_release) + 1;
+      job_generation_ = gen;
     }
     wake_.notify_all();
     t_inside_pool = true;
@@ -61,6 +63,18 @@ class Pool {
       fn(0, nthreads);
     } catch (...) {
       errors[0] = std::current_exception();
+    }
+    // A worker that has not picked its share up yet (asleep, or descheduled on a busy machine) would
+    // keep us waiting for the OS to run it; run that share here instead. Kernels take their work from
+    // shared counters or split it by (tid, nthreads) alone, so either thread may run any share.
+    for (int tid = 1; tid < nthreads; ++tid) {
+      if (!claim(tid, gen)) continue;
+      try {
+        fn(tid, nthreads);
+      } catch (...) {
+        errors[tid] = std::current_exception();
+      }
+      remaining_.fetch_sub(1, std::memory_order_acq_rel);
     }
     t_inside_pool = false;
     for (int spin = 0; remaining_.load(std::memory_order_acquire) != 0; ++spin) {
@@ -107,13 +121,16 @@ class Pool {
       const std::function<void(int, int)>* job;
       int nthreads;
       std::vector<std::exception_ptr>* errors;
+      uint64_t job_gen;
       {
         std::lock_guard<std::mutex> lock(mutex_);
         job = job_;
         nthreads = job_threads_;
         errors = job_errors_;
+        job_gen = job_generation_;
       }
-      if (job == nullptr || tid >= nthreads) continue;
+      // The caller may have run this share already (see run()); then `job` may be gone.
+      if (job == nullptr || tid >= nthreads || !claim(tid, job_gen)) continue;
       try {
         (*job)(tid, nthreads);
       } catch (...) {
@@ -126,8 +143,19 @@ class Pool {
     }
   }
 
+  // Share `tid` of job `gen` goes to whoever claims it first: its worker or the caller. claimed_[tid]
+  // holds the newest generation claimed, so a worker holding a stale job pointer can never claim.
+  bool claim(int tid, uint64_t gen) {
+    uint64_t seen = claimed_[tid].load(std::memory_order_acquire);
+    while (seen < gen)
+      if (claimed_[tid].compare_exchange_weak(seen, gen, std::memory_order_acq_rel)) return true;
+    return false;
+  }
+
   std::mutex mutex_;
   std::condition_variable wake_, done_;
+  std::atomic<uint64_t> claimed_[kMaxThreads] = {};
+  uint64_t job_generation_ = 0;
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> remaining_{0};
   const std::function<void(int, int)>* job_ = nullptr;

@@ -205,6 +205,37 @@ describe('batches, broadcast and beta', () => {
   }
 });
 
+describe('M = 1 with B transposed (the GEMV path a batch-1 linear layer and a decode head take)', () => {
+  // K covers every vector-tail case of the 16-wide (AVX-512) and 8-wide (AVX2) loops, N the 4-row groups
+  // and their remainders, and one shape is a decode head (V × d) large enough to run on 2 threads.
+  const Ks = [1, 7, 8, 15, 16, 17, 31, 32, 33, 47, 1000, 1031];
+  const Ns = [1, 3, 4, 5, 7, 33, 1029];
+  for (const isa of ISAS) {
+    test(`${isa}: odd K and N, beta 0 / 1 / -0.5, batch 2, against float64`, () => {
+      let seed = 500;
+      for (const K of Ks) {
+        for (const N of Ns) {
+          for (const threads of [1, 2]) {
+            const beta = [0, 1, -0.5][seed % 3];
+            const c = makeCase(1, N, K, false, true, { beta, batch: seed % 4 === 0 ? 2 : 1 });
+            const d = makeData(c, seed++);
+            expectClose(runGemm(isa, threads, c, d), jsGemm(c, d), K, label(isa, threads, c));
+          }
+        }
+      }
+    });
+  }
+  for (const isa of SIMD_ISAS) {
+    test(`${isa}: a 4096 × 256 head gives the same bits on 1 and 2 threads`, () => {
+      const c = makeCase(1, 4096, 256, false, true);
+      const d = makeData(c, 77);
+      const one = runGemm(isa, 1, c, d);
+      expect(Array.from(runGemm(isa, 2, c, d))).toEqual(Array.from(one));
+      expectClose(one, jsGemm(c, d), c.K, label(isa, 1, c));
+    });
+  }
+});
+
 // The addon's errors come from Node's realm, not jest's sandbox, so `instanceof RangeError` would be
 // false; check the name instead.
 type ErrorName = 'TypeError' | 'RangeError';

@@ -3,6 +3,8 @@
 // broadcast fit the 16 ymm registers). Edge tiles go through a stack tile and a scalar copy-out.
 #include <immintrin.h>
 
+#include <cstring>
+
 #include "kernels/gemm/gemm.h"
 #include "kernels/gemm/tiles.h"
 
@@ -67,6 +69,104 @@ void micro_tile(int64_t kc, const float* __restrict pa, const float* __restrict 
   }
 }
 
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+
+// M = 1 (gemm.h gemv_t): 4 rows at a time, 2 accumulators each (k unrolled by 16); the k tail
+// (k mod 8) is added in scalar after the vector sum.
+void gemv_t(const float* a, const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t n1, float* c, float beta) {
+  const int64_t k16 = k / 16 * 16, k8 = k / 8 * 8;
+  auto finish = [&](int64_t j, __m256 acc, const float* row) {
+    float s = hsum(acc);
+    for (int64_t p = k8; p < k; ++p) s += a[p] * row[p];
+    c[j] = beta == 0.0f ? s : s + beta * c[j];
+  };
+  int64_t j = n0;
+  for (; j + 4 <= n1; j += 4) {
+    const float* r0 = b + j * ldb;
+    const float* r1 = r0 + ldb;
+    const float* r2 = r1 + ldb;
+    const float* r3 = r2 + ldb;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    int64_t p = 0;
+    for (; p < k16; p += 16) {
+      const __m256 x0 = _mm256_loadu_ps(a + p), x1 = _mm256_loadu_ps(a + p + 8);
+      a0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(r0 + p), a0);
+      a1 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(r1 + p), a1);
+      a2 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(r2 + p), a2);
+      a3 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(r3 + p), a3);
+      b0 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(r0 + p + 8), b0);
+      b1 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(r1 + p + 8), b1);
+      b2 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(r2 + p + 8), b2);
+      b3 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(r3 + p + 8), b3);
+    }
+    if (p < k8) {
+      const __m256 x0 = _mm256_loadu_ps(a + p);
+      a0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(r0 + p), a0);
+      a1 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(r1 + p), a1);
+      a2 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(r2 + p), a2);
+      a3 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(r3 + p), a3);
+    }
+    finish(j, _mm256_add_ps(a0, b0), r0);
+    finish(j + 1, _mm256_add_ps(a1, b1), r1);
+    finish(j + 2, _mm256_add_ps(a2, b2), r2);
+    finish(j + 3, _mm256_add_ps(a3, b3), r3);
+  }
+  for (; j < n1; ++j) {
+    const float* r0 = b + j * ldb;
+    __m256 a0 = _mm256_setzero_ps(), b0 = a0;
+    int64_t p = 0;
+    for (; p < k16; p += 16) {
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + p), _mm256_loadu_ps(r0 + p), a0);
+      b0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + p + 8), _mm256_loadu_ps(r0 + p + 8), b0);
+    }
+    if (p < k8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + p), _mm256_loadu_ps(r0 + p), a0);
+    finish(j, _mm256_add_ps(a0, b0), r0);
+  }
+}
+
+// bf16 B (gemm.h gemv_bf16_t): 8 codes widened to f32 (zero-extend, shift by 16: exact), 4 rows at a
+// time; the k tail (k mod 8) in scalar after the vector sum.
+inline __m256 bf16x8(const uint16_t* p) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
+}
+inline float bf16_to_f32(uint16_t h) {
+  const uint32_t bits = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+void gemv_bf16_t(const float* a, const uint16_t* b, int64_t k, int64_t n0, int64_t n1, float* c) {
+  const int64_t k8 = k / 8 * 8;
+  auto finish = [&](int64_t j, __m256 acc) {
+    float s = hsum(acc);
+    for (int64_t p = k8; p < k; ++p) s += a[p] * bf16_to_f32(b[j * k + p]);
+    c[j] = s;
+  };
+  int64_t j = n0;
+  for (; j + 4 <= n1; j += 4) {
+    const uint16_t* r[4] = {b + j * k, b + (j + 1) * k, b + (j + 2) * k, b + (j + 3) * k};
+    __m256 acc[4];
+    for (int q = 0; q < 4; ++q) acc[q] = _mm256_setzero_ps();
+    for (int64_t p = 0; p < k8; p += 8) {
+      const __m256 x0 = _mm256_loadu_ps(a + p);
+#pragma GCC unroll 4
+      for (int q = 0; q < 4; ++q) acc[q] = _mm256_fmadd_ps(x0, bf16x8(r[q] + p), acc[q]);
+    }
+    for (int q = 0; q < 4; ++q) finish(j + q, acc[q]);
+  }
+  for (; j < n1; ++j) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t p = 0; p < k8; p += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + p), bf16x8(b + j * k + p), acc);
+    finish(j, acc);
+  }
+}
+
 }  // namespace
 
 // Blocks: A block 240×512 floats = 0.5 MB of L2, B block 512×2048 = 4 MB of L3, B panel 32 KB.
@@ -75,7 +175,7 @@ const SgemmKernels& sgemm_kernels() {
   static const SgemmKernels k{
       kMR, kNR,
       /*mc=*/kMR * 40, /*kc=*/512, /*nc=*/2048,
-      gemm_tiles::pack_a<kMR>, gemm_tiles::pack_b<kNR>, gemm_tiles::macro<kMR, kNR, micro_tile>,
+      gemm_tiles::pack_a<kMR>, gemm_tiles::pack_b<kNR>, gemm_tiles::macro<kMR, kNR, micro_tile>, gemv_t, gemv_bf16_t,
   };
   return k;
 }

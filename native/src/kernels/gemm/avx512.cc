@@ -146,6 +146,119 @@ void micro_tile(int64_t kc, const float* pa, const float* pb, float* c, int64_t 
   micro<kMR, kNV>(kc, pa, pb, c, ldc, m, n, beta);
 }
 
+// M = 1 (gemm.h gemv_t): 4 rows at a time, 2 accumulators each (k unrolled by 32), so 8 FMA chains
+// hide the FMA latency; the k tail is a masked load. The matrix streams once from memory or L3.
+void gemv_t(const float* a, const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t n1, float* c, float beta) {
+  const int64_t k32 = k / 32 * 32, k16 = k / 16 * 16;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (k - k16)) - 1);
+  auto finish = [&](int64_t j, __m512 acc) {
+    const float s = _mm512_reduce_add_ps(acc);
+    c[j] = beta == 0.0f ? s : s + beta * c[j];
+  };
+  int64_t j = n0;
+  for (; j + 4 <= n1; j += 4) {
+    const float* r0 = b + j * ldb;
+    const float* r1 = r0 + ldb;
+    const float* r2 = r1 + ldb;
+    const float* r3 = r2 + ldb;
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    int64_t p = 0;
+    for (; p < k32; p += 32) {
+      const __m512 x0 = _mm512_loadu_ps(a + p), x1 = _mm512_loadu_ps(a + p + 16);
+      a0 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(r0 + p), a0);
+      a1 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(r1 + p), a1);
+      a2 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(r2 + p), a2);
+      a3 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(r3 + p), a3);
+      b0 = _mm512_fmadd_ps(x1, _mm512_loadu_ps(r0 + p + 16), b0);
+      b1 = _mm512_fmadd_ps(x1, _mm512_loadu_ps(r1 + p + 16), b1);
+      b2 = _mm512_fmadd_ps(x1, _mm512_loadu_ps(r2 + p + 16), b2);
+      b3 = _mm512_fmadd_ps(x1, _mm512_loadu_ps(r3 + p + 16), b3);
+    }
+    if (p < k16) {
+      const __m512 x0 = _mm512_loadu_ps(a + p);
+      a0 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(r0 + p), a0);
+      a1 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(r1 + p), a1);
+      a2 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(r2 + p), a2);
+      a3 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(r3 + p), a3);
+      p += 16;
+    }
+    if (p < k) {
+      const __m512 x0 = _mm512_maskz_loadu_ps(tail, a + p);
+      b0 = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(tail, r0 + p), b0);
+      b1 = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(tail, r1 + p), b1);
+      b2 = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(tail, r2 + p), b2);
+      b3 = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(tail, r3 + p), b3);
+    }
+    finish(j, _mm512_add_ps(a0, b0));
+    finish(j + 1, _mm512_add_ps(a1, b1));
+    finish(j + 2, _mm512_add_ps(a2, b2));
+    finish(j + 3, _mm512_add_ps(a3, b3));
+  }
+  for (; j < n1; ++j) {
+    const float* r0 = b + j * ldb;
+    __m512 a0 = _mm512_setzero_ps(), b0 = a0;
+    int64_t p = 0;
+    for (; p < k32; p += 32) {
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + p), _mm512_loadu_ps(r0 + p), a0);
+      b0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + p + 16), _mm512_loadu_ps(r0 + p + 16), b0);
+    }
+    if (p < k16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + p), _mm512_loadu_ps(r0 + p), a0), p += 16;
+    if (p < k) b0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, a + p), _mm512_maskz_loadu_ps(tail, r0 + p), b0);
+    finish(j, _mm512_add_ps(a0, b0));
+  }
+}
+
+// bf16 B (gemm.h gemv_bf16_t): 16 codes widened to f32 by a zero-extend and a 16-bit shift (exact),
+// then the gemv_t scheme: 4 rows, 2 accumulators each.
+inline __m512 bf16x16(const uint16_t* p) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
+}
+inline __m512 bf16x16_masked(const uint16_t* p, __mmask16 m) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+}
+
+void gemv_bf16_t(const float* a, const uint16_t* b, int64_t k, int64_t n0, int64_t n1, float* c) {
+  const int64_t k32 = k / 32 * 32, k16 = k / 16 * 16;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (k - k16)) - 1);
+  int64_t j = n0;
+  for (; j + 4 <= n1; j += 4) {
+    const uint16_t* r[4] = {b + j * k, b + (j + 1) * k, b + (j + 2) * k, b + (j + 3) * k};
+    __m512 acc[4][2];
+    for (int q = 0; q < 4; ++q) acc[q][0] = acc[q][1] = _mm512_setzero_ps();
+    int64_t p = 0;
+    for (; p < k32; p += 32) {
+      const __m512 x0 = _mm512_loadu_ps(a + p), x1 = _mm512_loadu_ps(a + p + 16);
+#pragma GCC unroll 4
+      for (int q = 0; q < 4; ++q) {
+        acc[q][0] = _mm512_fmadd_ps(x0, bf16x16(r[q] + p), acc[q][0]);
+        acc[q][1] = _mm512_fmadd_ps(x1, bf16x16(r[q] + p + 16), acc[q][1]);
+      }
+    }
+    if (p < k16) {
+      const __m512 x0 = _mm512_loadu_ps(a + p);
+      for (int q = 0; q < 4; ++q) acc[q][0] = _mm512_fmadd_ps(x0, bf16x16(r[q] + p), acc[q][0]);
+      p += 16;
+    }
+    if (p < k) {
+      const __m512 x0 = _mm512_maskz_loadu_ps(tail, a + p);
+      for (int q = 0; q < 4; ++q) acc[q][1] = _mm512_fmadd_ps(x0, bf16x16_masked(r[q] + p, tail), acc[q][1]);
+    }
+    for (int q = 0; q < 4; ++q) c[j + q] = _mm512_reduce_add_ps(_mm512_add_ps(acc[q][0], acc[q][1]));
+  }
+  for (; j < n1; ++j) {
+    const uint16_t* r0 = b + j * k;
+    __m512 a0 = _mm512_setzero_ps(), b0 = a0;
+    int64_t p = 0;
+    for (; p < k32; p += 32) {
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + p), bf16x16(r0 + p), a0);
+      b0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + p + 16), bf16x16(r0 + p + 16), b0);
+    }
+    if (p < k16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + p), bf16x16(r0 + p), a0), p += 16;
+    if (p < k) b0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, a + p), bf16x16_masked(r0 + p, tail), b0);
+    c[j] = _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
+  }
+}
+
 }  // namespace
 
 // Blocks (Zen 5 here: 48 KB L1d, 1 MB L2 per core, 32 MB shared L3). KC = 768 keeps skinny shapes
@@ -156,7 +269,7 @@ const SgemmKernels& sgemm_kernels() {
   static const SgemmKernels k{
       kMR, kNR,
       /*mc=*/kMR * 12, /*kc=*/768, /*nc=*/1344,
-      pack_a, pack_b, gemm_tiles::macro<kMR, kNR, micro_tile>,
+      pack_a, pack_b, gemm_tiles::macro<kMR, kNR, micro_tile>, gemv_t, gemv_bf16_t,
   };
   return k;
 }

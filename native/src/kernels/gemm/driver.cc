@@ -3,6 +3,8 @@
 // work over the thread pool, owns the per-thread packing buffers and polls the interrupt flag. It
 // is compiled for baseline x86-64, so std::function and friends never get ISA-specific code.
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <cmath>
 #include <cstdlib>
 #include <new>
@@ -127,6 +129,30 @@ Plan plan(const SgemmKernels& kr, const SgemmArgs& g) {
   return best;
 }
 
+// M = 1 with B transposed (gemm.h gemv_t): rows of B in chunks taken from a shared counter, so a
+// thread the OS descheduled on the shared machine does not hold the others up. Returns false if
+// interrupted.
+constexpr int64_t kGemvRowsPerItem = 64;
+
+void gemv(const SgemmKernels& kr, const SgemmArgs& g) {
+  const double macs = static_cast<double>(g.n) * g.k;
+  const int t = static_cast<int>(std::min<double>(thread_count(), std::max(1.0, macs / kMinMacsPerThread)));
+  for (int64_t bi = 0; bi < g.batch; ++bi) {
+    const float* a = g.a + bi * g.stride_a;
+    const float* b = g.b + bi * g.stride_b;
+    float* c = g.c + bi * g.stride_c;
+    const int64_t items = (g.n + kGemvRowsPerItem - 1) / kGemvRowsPerItem;
+    std::atomic<int64_t> next{0};
+    parallel_run(t, [&](int, int) {
+      for (int64_t it; (it = next.fetch_add(1, std::memory_order_relaxed)) < items;) {
+        if (interrupt_requested()) return;
+        kr.gemv_t(a, b, g.ldb, g.k, it * kGemvRowsPerItem, std::min(g.n, (it + 1) * kGemvRowsPerItem), c, g.beta);
+      }
+    });
+    if (interrupt_requested()) return;
+  }
+}
+
 }  // namespace
 
 void sgemm(const SgemmArgs& g) {
@@ -134,6 +160,7 @@ void sgemm(const SgemmArgs& g) {
   if (g.k == 0) return scale_c(g);
   const SgemmKernels* kr = kernels_for(active_isa());
   if (kr == nullptr) return sgemm_ref(g);
+  if (g.m == 1 && g.trans_b && !g.trans_a && kr->gemv_t != nullptr) return gemv(*kr, g);
 
   const Plan p = plan(*kr, g);
   const int64_t parts = static_cast<int64_t>(p.tm) * p.tn;
@@ -150,6 +177,42 @@ void sgemm(const SgemmArgs& g) {
       if (!blocked(*kr, g, g.a + bi * g.stride_a, g.b + bi * g.stride_b, g.c + bi * g.stride_c, m0, m1, n0, n1)) return;
     }
   });
+}
+
+void f32_to_bf16(const float* src, int64_t n, uint16_t* dst) {
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &src[i], 4);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) {
+      dst[i] = static_cast<uint16_t>((bits >> 16) | 0x40);  // NaN: keep it a (quiet) NaN
+    } else {
+      bits += 0x7fffu + ((bits >> 16) & 1u);  // round to nearest, ties to even (overflow → ±inf)
+      dst[i] = static_cast<uint16_t>(bits >> 16);
+    }
+  }
+}
+
+bool gemv_bf16(const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out) {
+  if (m == 0 || n == 0) return true;
+  const SgemmKernels* kr = kernels_for(active_isa());
+  if (kr == nullptr || kr->gemv_bf16_t == nullptr || k == 0) {
+    gemv_bf16_ref(x, m, w, n, k, out);
+    return !interrupt_requested();
+  }
+  const double macs = static_cast<double>(n) * k;
+  const int t = static_cast<int>(std::min<double>(thread_count(), std::max(1.0, macs / kMinMacsPerThread)));
+  for (int64_t i = 0; i < m; ++i) {
+    const int64_t items = (n + kGemvRowsPerItem - 1) / kGemvRowsPerItem;
+    std::atomic<int64_t> next{0};
+    parallel_run(t, [&](int, int) {
+      for (int64_t it; (it = next.fetch_add(1, std::memory_order_relaxed)) < items;) {
+        if (interrupt_requested()) return;
+        kr->gemv_bf16_t(x + i * k, w, k, it * kGemvRowsPerItem, std::min(n, (it + 1) * kGemvRowsPerItem), out + i * n);
+      }
+    });
+    if (interrupt_requested()) return false;
+  }
+  return true;
 }
 
 }  // namespace flashlm

@@ -46,7 +46,26 @@ struct SgemmKernels {
   void (*pack_b)(const float* b, int64_t ldb, bool trans, int64_t kc, int64_t nc, float* dst);
   void (*macro)(int64_t mc, int64_t nc, int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
                 float beta);
+  // Optional (nullptr: the blocked path): the M = 1, B-transposed product (a linear layer at batch 1,
+  // e.g. a decode step's head): c[j] = Σ_p a[p]·b[j·ldb + p] (+ beta·c[j]) for j in [n0, n1). Each c[j]
+  // is one row's dot product, summed in an order fixed by k alone, so the result does not depend on
+  // how the driver cuts [0, n). Memory-bound (every weight read once), so no packing.
+  void (*gemv_t)(const float* a, const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t n1, float* c,
+                 float beta);
+  // Optional: the same product with B stored as bfloat16 (c[j] = Σ_p a[p]·f32(b[j·k + p]), B contiguous,
+  // no beta): the opt-in half-size copy of a decode head (see gemv_bf16 below).
+  void (*gemv_bf16_t)(const float* a, const uint16_t* b, int64_t k, int64_t n0, int64_t n1, float* c);
 };
+
+// ---- bfloat16 weights for decode heads (opt-in; f32 stays the default everywhere) ----
+// bf16 = the high 16 bits of an f32, rounded to nearest even; NaN stays a (quiet) NaN. Exact inverse
+// widening: f32(h) = h << 16. So a bf16 copy of W differs from W by at most 2^-9 relatively per element.
+void f32_to_bf16(const float* src, int64_t n, uint16_t* dst);
+// Scalar reference: out (M×N) = x (M×K) · f32(W)ᵀ, products summed in double and rounded once. Serial.
+void gemv_bf16_ref(const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out);
+// Dispatched on active_isa() (the reference for scalar and where an ISA has no kernel), rows of W
+// threaded by a shared counter. Returns false if interrupted.
+bool gemv_bf16(const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out);
 
 namespace avx2 {
 const SgemmKernels& sgemm_kernels();

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "interrupt.h"
+#include <cstring>
+
 #include "kernels/gemm/gemm.h"
 
 namespace flashlm {
@@ -35,6 +37,21 @@ void sgemm_ref(const SgemmArgs& g) {
       } else {
         for (int64_t j = 0; j < g.n; ++j) crow[j] = static_cast<float>(row[j] + static_cast<double>(g.beta) * crow[j]);
       }
+    }
+  }
+}
+
+void gemv_bf16_ref(const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out) {
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      double s = 0;
+      for (int64_t p = 0; p < k; ++p) {
+        const uint32_t bits = static_cast<uint32_t>(w[j * k + p]) << 16;
+        float wf;
+        std::memcpy(&wf, &bits, 4);
+        s += static_cast<double>(x[i * k + p]) * wf;
+      }
+      out[i * n + j] = static_cast<float>(s);
     }
   }
 }

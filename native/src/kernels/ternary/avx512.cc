@@ -82,9 +82,77 @@ void tile(const I8TernaryArgs& a, int64_t i0, int64_t p) {
   }
 }
 
+// Stores the two halves of panel p for row i from accumulators acc[h] (the tile's epilogue, one row).
+inline void store_row(const I8TernaryArgs& a, int64_t i, int64_t p, const __m512i (&acc)[2]) {
+#pragma GCC unroll 2
+  for (int h = 0; h < 2; ++h) {
+    const int64_t j0 = p * 32 + h * 16;
+    if (j0 >= a.n) break;
+    const int64_t cols = std::min<int64_t>(16, a.n - j0);
+    const __mmask16 mask = cols == 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << cols) - 1);
+    const __m512i v = _mm512_sub_epi32(acc[h], _mm512_set1_epi32(a.rowsum[i]));
+    if (a.out_i32 != nullptr) {
+      _mm512_mask_storeu_epi32(a.out_i32 + i * a.n + j0, mask, v);
+    } else {
+      const __m512 cs = a.colscale_per_n ? _mm512_maskz_loadu_ps(mask, a.colscale + j0) : _mm512_set1_ps(a.colscale[0]);
+      const __m512 sc = _mm512_mul_ps(_mm512_set1_ps(a.xscale[i]), cs);
+      _mm512_mask_storeu_ps(a.out_f32 + i * a.n + j0, mask, _mm512_mul_ps(_mm512_cvtepi32_ps(v), sc));
+    }
+  }
+}
+
+// One row (batch-1 decode): the MR = 1 tile keeps only 2 accumulator chains of 4 dependent vpdpbusd
+// per 16-k block, so it waits on latency. Here PANELS panels run together and even / odd k-groups go
+// to separate accumulators: 4·PANELS independent chains, each 2 deep per block. Integer sums are
+// exact, so the split changes no bit of the result.
+template <int PANELS>
+void row_panels(const I8TernaryArgs& a, int64_t i, int64_t p) {
+  __m512i acc[PANELS][2][2];
+#pragma GCC unroll 4
+  for (int q = 0; q < PANELS; ++q) acc[q][0][0] = acc[q][0][1] = acc[q][1][0] = acc[q][1][1] = _mm512_setzero_si512();
+  const int64_t kb = ternary_kblocks(a.k), kfull = a.k / 16;
+  const int64_t panel_bytes = kb * kTernaryBlockBytes;
+  const uint8_t* wp = a.packed + p * panel_bytes;
+  const int8_t* x = a.x + i * a.k;
+  const __m512i three = _mm512_set1_epi8(3);
+  auto block = [&](const uint8_t* w, const int8_t* xb) __attribute__((always_inline)) {
+    __m512i b[4];
+#pragma GCC unroll 4
+    for (int s = 0; s < 4; ++s) b[s] = bcast4(xb + 4 * s);
+#pragma GCC unroll 4
+    for (int q = 0; q < PANELS; ++q) {
+      const __m512i p0 = _mm512_loadu_si512(w + q * panel_bytes), p1 = _mm512_loadu_si512(w + q * panel_bytes + 64);
+#pragma GCC unroll 4
+      for (int s = 0; s < 4; ++s) {
+        const __m512i w0 = _mm512_and_si512(_mm512_srli_epi16(p0, 2 * s), three);
+        const __m512i w1 = _mm512_and_si512(_mm512_srli_epi16(p1, 2 * s), three);
+        acc[q][s & 1][0] = _mm512_dpbusd_epi32(acc[q][s & 1][0], w0, b[s]);
+        acc[q][s & 1][1] = _mm512_dpbusd_epi32(acc[q][s & 1][1], w1, b[s]);
+      }
+    }
+  };
+  for (int64_t bk = 0; bk < kfull; ++bk) block(wp + bk * kTernaryBlockBytes, x + bk * 16);
+  if (kfull < kb) {
+    alignas(64) int8_t tail[16] = {};
+    std::memcpy(tail, x + kfull * 16, static_cast<size_t>(a.k - kfull * 16));
+    block(wp + kfull * kTernaryBlockBytes, tail);
+  }
+#pragma GCC unroll 4
+  for (int q = 0; q < PANELS; ++q) {
+    const __m512i sum[2] = {_mm512_add_epi32(acc[q][0][0], acc[q][1][0]), _mm512_add_epi32(acc[q][0][1], acc[q][1][1])};
+    store_row(a, i, p + q, sum);
+  }
+}
+
 constexpr int kMR = 8;
 
 void i8_block(const I8TernaryArgs& a, int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
+  if (m1 - m0 == 1) {
+    int64_t p = p0;
+    for (; p + 2 <= p1; p += 2) row_panels<2>(a, m0, p);
+    if (p < p1) row_panels<1>(a, m0, p);
+    return;
+  }
   for (int64_t p = p0; p < p1; ++p) {
     int64_t i = m0;
     for (; i + kMR <= m1; i += kMR) tile<kMR>(a, i, p);

@@ -58,6 +58,9 @@ const TernaryKernels* kernels_for(Isa isa) {
 // same (285 GOP/s), so that shape stays on one thread.
 constexpr double kMinMacsPerThread = 1 << 20;
 constexpr double kMinI8MacsPerThread = 1 << 21;
+// A decode step (M = 1) streams every weight from L3 once: there a second core adds bandwidth, so
+// the split starts lower (v7's 768 × 768 projections take 2 threads, bitnet-bench's 256-wide ones 1).
+constexpr double kMinI8MacsPerThreadRow = 1 << 18;
 // Rows per interrupt poll (and per cache block of activations).
 constexpr int64_t kRowBlock = 64;
 
@@ -131,7 +134,8 @@ bool i8_ternary_gemm(const I8TernaryArgs& args) {
   a.rowsum = rowsum;
   auto block = kr != nullptr ? kr->i8_block : &i8_ternary_block_ref;
   const int64_t mr = kr != nullptr ? kr->mr : 1;
-  return run_items(a.m, ternary_panels(a.n), static_cast<double>(a.m) * a.n * a.k, kMinI8MacsPerThread, mr,
+  return run_items(a.m, ternary_panels(a.n), static_cast<double>(a.m) * a.n * a.k,
+                   a.m == 1 ? kMinI8MacsPerThreadRow : kMinI8MacsPerThread, mr,
                    [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) { block(a, m0, m1, p0, p1); });
 }
 

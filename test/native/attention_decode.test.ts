@@ -1,0 +1,77 @@
+// native.attentionDecode (kernels/attention/decode.cc: one portable version, dot products through 8
+// partial sums) against a float64 JS version of the contract: head dims around the 8-lane split (1, 2,
+// 7, 8, 9, 33, 64), prefill (t > 1) and single steps, batches, 1 and 2 threads, and enough keys (1000+)
+// for the threaded split; the new keys/values must land in the caches at start .. start+t−1.
+import { native } from '../../lib/native';
+import { withIsa } from './util';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = (n: number, r: () => number) => Float32Array.from({ length: n }, () => 2 * r() - 1);
+
+interface Case { B: number; t: number; H: number; D: number; start: number; capacity: number }
+
+function reference(c: Case, q: Float32Array, kc: Float32Array, vc: Float32Array, scale: number): Float64Array {
+  const C = c.H * c.D, o = new Float64Array(c.B * c.t * C);
+  for (let b = 0; b < c.B; b++) for (let h = 0; h < c.H; h++) for (let i = 0; i < c.t; i++) {
+    const keys = c.start + i + 1, s = new Float64Array(keys);
+    for (let j = 0; j < keys; j++) {
+      let d = 0;
+      for (let x = 0; x < c.D; x++) d += q[(b * c.t + i) * C + h * c.D + x] * kc[(b * c.capacity + j) * C + h * c.D + x];
+      s[j] = d * scale;
+    }
+    const mx = Math.max(...s);
+    let den = 0;
+    for (let j = 0; j < keys; j++) den += (s[j] = Math.exp(s[j] - mx));
+    for (let x = 0; x < c.D; x++) {
+      let acc = 0;
+      for (let j = 0; j < keys; j++) acc += s[j] * vc[(b * c.capacity + j) * C + h * c.D + x];
+      o[(b * c.t + i) * C + h * c.D + x] = acc / den;
+    }
+  }
+  return o;
+}
+
+const cases: Case[] = [
+  { B: 1, t: 1, H: 1, D: 1, start: 0, capacity: 4 },
+  { B: 1, t: 1, H: 3, D: 2, start: 5, capacity: 8 },
+  { B: 2, t: 3, H: 2, D: 7, start: 4, capacity: 9 },
+  { B: 1, t: 1, H: 4, D: 8, start: 20, capacity: 33 },
+  { B: 3, t: 2, H: 2, D: 9, start: 0, capacity: 2 },
+  { B: 1, t: 5, H: 5, D: 33, start: 11, capacity: 17 },
+  { B: 1, t: 1, H: 12, D: 64, start: 1030, capacity: 1100 },
+];
+
+describe('attentionDecode', () => {
+  for (const threads of [1, 2]) {
+    test.each(cases)(`${threads} thread(s): B $B, t $t, H $H, D $D, start $start`, (c) => {
+      withIsa(native.info().isa, threads, () => {
+        const r = rng(c.D * 1000 + c.start), C = c.H * c.D, n = c.B * c.t * C;
+        const q = random(n, r), k = random(n, r), v = random(n, r);
+        const kc = random(c.B * c.capacity * C, r), vc = random(c.B * c.capacity * C, r); // old keys at < start
+        const o = new Float32Array(n), scale = 1 / Math.sqrt(c.D);
+        const kcBefore = kc.slice();
+        native.attentionDecode(q, k, v, kc, vc, o, c.B, c.t, c.H, c.D, c.start, c.capacity, scale);
+        let misplaced = 0;
+        for (let b = 0; b < c.B; b++) for (let p = 0; p < c.capacity; p++) for (let x = 0; x < C; x++) {
+          const fresh = p >= c.start && p < c.start + c.t;
+          const want = fresh ? k[(b * c.t + p - c.start) * C + x] : kcBefore[(b * c.capacity + p) * C + x];
+          if (kc[(b * c.capacity + p) * C + x] !== want) misplaced++;
+        }
+        expect(misplaced).toBe(0);
+        const want = reference(c, q, kc, vc, scale);
+        let worst = 0;
+        for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(o[i] - want[i]) - 1e-4 * Math.abs(want[i]));
+        expect(worst).toBeLessThan(1e-5);
+      });
+    });
+  }
+});
