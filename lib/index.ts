@@ -11,6 +11,7 @@ export { memoryStats } from './tensor/storage';
 export { ShapeError, DTypeError, FormatError, DisposedError } from './errors';
 export * as ops from './ops';
 export { Module, ModuleList } from './nn/module';
+export { Linear } from './nn/linear';
 export type { ForwardHook } from './nn/module';
 export { AdamW, SGD, clipGradNorm, NonFiniteGradientError } from './train/optim';
 export { Generator } from './random';

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { chromium as pw, Page } from 'playwright-core';
 
 import { describeJupyter, installTempKernel, KERNEL_NAME, PYTHON, ROOT } from '../kernel/jupyter';
-import { requireChromium } from './browser';
+import { pixelCounts, requireChromium } from './browser';
 
 const notebookServer = spawnSync(PYTHON, ['-c', 'import notebook.notebookapp'], { stdio: 'ignore' }).status === 0;
 
@@ -56,27 +56,6 @@ function waitForServer(proc: ChildProcess, port: number, log: string[], ms: numb
 /** `p`, or 'timeout' after `ms` (the timer does not keep the process alive). */
 function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   return Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref())]);
-}
-
-/** Red (trace) and non-white pixels of a PNG, counted in a canvas of the page. */
-async function pixelCounts(page: Page, png: Buffer): Promise<{ red: number; ink: number; total: number }> {
-  return page.evaluate(async (b64) => {
-    const w = globalThis as any; // DOM types are not in this project's lib
-    const im = new w.Image();
-    im.src = 'data:image/png;base64,' + b64;
-    await im.decode();
-    const c = w.document.createElement('canvas');
-    c.width = im.width; c.height = im.height;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(im, 0, 0);
-    const d: Uint8ClampedArray = ctx.getImageData(0, 0, c.width, c.height).data;
-    let red = 0, ink = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i] > 180 && d[i + 1] < 90 && d[i + 2] < 90) red++;
-      if (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240) ink++;
-    }
-    return { red, ink, total: d.length / 4 };
-  }, png.toString('base64'));
 }
 
 const describeClassic: jest.Describe = notebookServer || process.env.CI ? describeJupyter : (() => {

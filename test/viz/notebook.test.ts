@@ -8,7 +8,7 @@ import * as path from 'path';
 import { chromium as pw } from 'playwright-core';
 
 import { describeJupyter, installTempKernel, KERNEL_NAME, PYTHON, ROOT } from '../kernel/jupyter';
-import { requireChromium } from './browser';
+import { pixelCounts, requireChromium } from './browser';
 
 const cells = [
   "flashlm.viz.options({ png: true });\nnew flashlm.Figure([{ type: 'scatter', mode: 'lines', y: [4, 3, 2.5, 2.2], line: { color: '#d62728', width: 6 } }], { title: { text: 'Notebook figure' } })",
@@ -72,25 +72,7 @@ describeJupyter('figures in an executed, exported notebook', () => {
         const artifacts = path.join(ROOT, 'test', 'artifacts', 'viz');
         fs.mkdirSync(artifacts, { recursive: true });
         fs.writeFileSync(path.join(artifacts, 'nbconvert-figure.png'), shot);
-        // count the screenshot's red (trace) and non-white pixels in a canvas
-        // (runs in the page: DOM types are not in this project's lib, so the globals are typed loosely)
-        const counts = await p.evaluate(async (b64) => {
-          const w = globalThis as any;
-          const im = new w.Image();
-          im.src = 'data:image/png;base64,' + b64;
-          await im.decode();
-          const c = w.document.createElement('canvas');
-          c.width = im.width; c.height = im.height;
-          const ctx = c.getContext('2d');
-          ctx.drawImage(im, 0, 0);
-          const d: Uint8ClampedArray = ctx.getImageData(0, 0, c.width, c.height).data;
-          let red = 0, ink = 0;
-          for (let i = 0; i < d.length; i += 4) {
-            if (d[i] > 180 && d[i + 1] < 90 && d[i + 2] < 90) red++;
-            if (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240) ink++;
-          }
-          return { red, ink, total: d.length / 4 };
-        }, shot.toString('base64'));
+        const counts = await pixelCounts(p, shot); // the screenshot's red (trace) and non-white pixels
         expect(counts.red).toBeGreaterThan(500); // the thick red loss line
         expect(counts.ink / counts.total).toBeGreaterThan(0.02);
       } finally {
