@@ -3,7 +3,7 @@
 // shapes at 1 and 2 threads, and argument checking (errors name the function and argument).
 import { native } from '../../lib/native';
 import type { IsaName } from '../../lib/native/system';
-import { expectThrows } from './util';
+import { expectThrows, rng } from './util';
 
 // fp32 kernels vs float64 math; scores ~ N(0, 1), outputs O(1): error ~ 1e-6 per term, grows ~√T.
 const FWD_ATOL = 2e-5;
@@ -12,16 +12,6 @@ const FWD_RTOL = 1e-4;
 const BWD_ATOL = 2e-4;
 const BWD_RTOL = 1e-3;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function randn(n: number, seed: number, sd = 1): Float32Array {
   const r = rng(seed);
   const a = new Float32Array(n);

@@ -3,18 +3,8 @@
 // 7, 8, 9, 33, 64), prefill (t > 1) and single steps, batches, 1 and 2 threads, and enough keys (1000+)
 // for the threaded split; the new keys/values must land in the caches at start .. start+t−1.
 import { native } from '../../lib/native';
-import { withIsa } from './util';
+import { rng, withIsa } from './util';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = (n: number, r: () => number) => Float32Array.from({ length: n }, () => 2 * r() - 1);
 
 interface Case { B: number; t: number; H: number; D: number; start: number; capacity: number }

@@ -4,6 +4,7 @@
 // threads; then bad arguments, which must throw TypeError/RangeError naming gemm and the argument.
 import { native } from '../../lib/native';
 import type { IsaName } from '../../lib/native/system';
+import { rng } from './util';
 
 // Float32 kernels sum K products of values in [-0.5, 0.5) in float, in an order that differs from
 // the reference (which sums in double and rounds once). The worst error we observe is ~5e-6 at
@@ -17,16 +18,6 @@ const ISAS = INFO.availableIsas as IsaName[];
 const SIMD_ISAS = ISAS.filter((i) => i !== 'scalar');
 
 // mulberry32: small seeded generator so failures reproduce.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function randomF32(n: number, seed: number): Float32Array {
   const r = rng(seed);
   const a = new Float32Array(n);

@@ -4,20 +4,9 @@
 // groups, 1000+) at 1 and 2 threads, then bad arguments.
 import { native } from '../../lib/native';
 import type { IsaName } from '../../lib/native/system';
-import { expectThrows, withIsa } from './util';
+import { expectThrows, rng, withIsa } from './util';
 
 const ISAS = native.info().availableIsas as IsaName[];
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** bf16 of an f32 by the textbook rule, on the bits. */
 function bf16Ref(x: number): number {

@@ -5,22 +5,12 @@
 // f32 paths; every bad argument → a TypeError/RangeError naming the function and argument.
 import { native } from '../../lib/native';
 import type { IsaName } from '../../lib/native/system';
-import { expectThrows, withIsa } from './util';
+import { expectThrows, rng, withIsa } from './util';
 
 const INFO = native.info();
 const ISAS = INFO.availableIsas as IsaName[];
 const METHODS = ['auto', 'ternary', 'gemm'] as const;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function randomCodes(len: number, seed: number): Int8Array {
   const r = rng(seed);
   const c = new Int8Array(len);

@@ -27,3 +27,14 @@ export function expectThrows(call: () => void, type: 'TypeError' | 'RangeError',
   expect((error as Error).message).toMatch(message);
 }
 
+/** A seeded uniform [0, 1) generator (mulberry32), so the kernel tests' random inputs are reproducible. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
