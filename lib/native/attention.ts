@@ -28,8 +28,10 @@ export interface AttentionNative {
   ): void;
 
   /**
-   * Decoding over a KV cache: writes kNew/vNew (B, t, H, D) into kCache/vCache (B, capacity, H, D) at
-   * positions start .. start+t−1, then o (B, t, H, D) = causal attention of q over positions ≤ its own.
+   * Decoding over a KV cache: writes kNew/vNew (B, t, H, D) into the caches at positions
+   * start .. start+t−1, then o (B, t, H, D) = causal attention of q over positions ≤ its own. The caches
+   * are per head: vCache (B, H, capacity, D); kCache (B, H, ⌈capacity/16⌉, D, 16), keys in tiles of 16
+   * positions, transposed inside a tile (key j: tile ⌊j/16⌋, lane j mod 16). KVCache allocates both.
    * @example native.attentionDecode(q, k, v, kc, vc, o, 1, 1, 8, 32, 10, 256, 1 / Math.sqrt(32))
    */
   attentionDecode(

@@ -6,7 +6,7 @@
 export interface DecodeNative {
   /**
    * x (B·t, dim) += attn(rmsNorm(x)); x += mlp(rmsNorm(x)), in place, for positions start .. start+t−1,
-   * appending the new keys and values to kCache / vCache (B, capacity, dim). Projections in the order
+   * appending the new keys and values to kCache / vCache (attentionDecode's layouts; KVCache allocates them). Projections in the order
    * q, k, v, o, gate, up, down: packed[i] as ternaryPack writes it, wScale[i] (1 or n values) and
    * alpha[i], all BL-B158 with int8 activations (absmax per row, ε actEps). cos / sin are the RoPE
    * tables (native.ropeTable) covering positions < start + t; scale multiplies q·k. Throws RangeError

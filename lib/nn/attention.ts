@@ -8,19 +8,21 @@ import { Module } from './module';
 import { Projection, ProjectionFactory } from './swiglu';
 import { native } from '../native';
 
-/** Keys and values of every position decoded so far, (B, capacity, C) each (C = heads · headDim). */
+/** Keys and values of every position decoded so far (C = heads · headDim), in native.attentionDecode's per-head layouts. */
 export class KVCache {
+  /** Keys per head in tiles of 16 positions, transposed inside a tile: (batch, heads, ⌈capacity/16⌉, headDim, 16). */
   readonly k: Float32Array;
+  /** Values per head: (batch, heads, capacity, headDim). */
   readonly v: Float32Array;
   constructor(
     readonly batch: number,
     readonly capacity: number,
     readonly channels: number,
   ) {
-    const n = batch * capacity * channels;
+    const n = batch * Math.ceil(capacity / 16) * 16 * channels;
     if (!Number.isSafeInteger(n) || n > 2 ** 31) throw new RangeError(`KVCache: batch·capacity·channels (${n}) is too large`);
     this.k = new Float32Array(n);
-    this.v = new Float32Array(n);
+    this.v = new Float32Array(batch * capacity * channels);
   }
 }
 

@@ -79,8 +79,8 @@ describe('native.decodeBlock bad input', () => {
   type Args = Parameters<typeof native.decodeBlock>;
   const good = (): Args => [
     new Float32Array(d).fill(0.5), new Float32Array(d).fill(1), new Float32Array(d).fill(1), packed(), scales(),
-    new Float32Array(7).fill(1), new Float32Array(cap * d), new Float32Array(cap * d), cos, sin, 1, 1, H, F, 0, cap, 1e-6, 1e-5, 0.25,
-  ];
+    new Float32Array(7).fill(1), new Float32Array(16 * d), new Float32Array(cap * d), cos, sin, 1, 1, H, F, 0, cap, 1e-6, 1e-5, 0.25,
+  ]; // kCache: keys in whole tiles of 16 positions (native.attentionDecode)
   const call = (edit: (a: Args) => void) => () => { const a = good(); edit(a); native.decodeBlock(...a); };
 
   test('good arguments run, and zero weights leave x unchanged', () => {

@@ -145,9 +145,11 @@ Napi::Value AttentionDecode(const Napi::CallbackInfo& info) {
   for (const Named& x : {Named{"q", q}, Named{"kNew", kn}, Named{"vNew", vn}, Named{"o", o}})
     require_length(env, fn, x.name, x.a.length, d.n, bthd(d));
   const int64_t cache_n = checked_mul(env, fn, {d.B, capacity, d.H, d.D});
-  const std::string note = "B×capacity×H×D = " + std::to_string(cache_n);
-  require_length(env, fn, "kCache", kc.length, cache_n, note);
-  require_length(env, fn, "vCache", vc.length, cache_n, note);
+  // Keys in tiles of kDecodeKeyTile positions (attention.h): capacity rounds up to a whole tile.
+  const int64_t k_cache_n = decode_k_cache_floats(d.B, capacity, d.H * d.D);
+  require_length(env, fn, "kCache", kc.length, k_cache_n,
+                 "B×H×⌈capacity/16⌉×D×16 = " + std::to_string(k_cache_n));
+  require_length(env, fn, "vCache", vc.length, cache_n, "B×H×capacity×D = " + std::to_string(cache_n));
   require_outputs_disjoint(env, fn, {{"kCache", kc}, {"vCache", vc}, {"o", o}}, {{"q", q}, {"kNew", kn}, {"vNew", vn}});
   run_kernel(env, fn, [&] {
     attention_decode(q.data, kn.data, vn.data, kc.data, vc.data, o.data, d.B, d.T, d.H, d.D, start, capacity,

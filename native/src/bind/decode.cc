@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "bind/registry.h"
+#include "kernels/attention/attention.h"
 #include "kernels/decode/block.h"
 #include "kernels/ternary/ternary.h"
 
@@ -63,8 +64,9 @@ Napi::Value decode_block_fn(const Napi::CallbackInfo& info) {
   a.scale = static_cast<float>(scale);
   const int64_t M = checked_mul(env, fn, {a.B, a.t});
   require_length(env, fn, "x", x.length, checked_mul(env, fn, {M, a.dim}), "B·t·dim");
+  // The attentionDecode layouts (kernels/attention/attention.h): keys in whole tiles of 16 positions.
   const int64_t cache_n = checked_mul(env, fn, {a.B, a.capacity, a.dim});
-  require_length(env, fn, "kCache", kc.length, cache_n, "B·capacity·dim");
+  require_length(env, fn, "kCache", kc.length, decode_k_cache_floats(a.B, a.capacity, a.dim), "B·⌈capacity/16⌉·16·dim");
   require_length(env, fn, "vCache", vc.length, cache_n, "B·capacity·dim");
   const int64_t table_n = checked_mul(env, fn, {a.start + a.t, a.dim / a.heads / 2});
   if (cs.length < table_n || sn.length < table_n)

@@ -93,6 +93,35 @@ void run_attention() {
       expect_close("attention_backward dv", sh, dv, dv_r, 2e-4, 1e-3);
     }
   }
+  // Decoding over a KV cache: this ISA's attn_decode_head against the portable one (the scalar ISA's),
+  // for head dims around the vector width, prefill and single steps, and key counts around 4·W.
+  struct DecodeShape { int64_t B, t, H, D, start; };
+  const DecodeShape decode_shapes[] = {{1, 1, 1, 1, 0},  {2, 3, 2, 7, 4},   {1, 1, 3, 16, 15}, {1, 1, 2, 33, 63},
+                                       {2, 2, 2, 64, 64}, {1, 1, 1, 130, 9}, {1, 5, 2, 32, 1030}};
+  for (const DecodeShape& s : decode_shapes) {
+    const int64_t C = s.H * s.D, capacity = s.start + s.t + 3, n = s.B * s.t * C, nc = s.B * capacity * C;
+    const uint64_t seed = 7 * s.D + s.start;
+    const auto q = normal(n, seed), kn = normal(n, seed + 1), vn = normal(n, seed + 2);
+    const auto kc0 = normal(flashlm::decode_k_cache_floats(s.B, capacity, C), seed + 3), vc0 = normal(nc, seed + 4);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(s.D));
+    std::vector<float> kc_r = kc0, vc_r = vc0, o_r(n);
+    flashlm::set_thread_count(1);
+    flashlm::set_active_isa(Isa::scalar);
+    flashlm::attention_decode(q.data(), kn.data(), vn.data(), kc_r.data(), vc_r.data(), o_r.data(), s.B, s.t, s.H, s.D,
+                              s.start, capacity, scale);
+    const std::string shape = shape_str({{"B", s.B}, {"t", s.t}, {"H", s.H}, {"D", s.D}, {"start", s.start}});
+    for (int threads : {1, 2}) {
+      flashlm::set_thread_count(threads);
+      flashlm::set_active_isa(isa);
+      std::vector<float> kc = kc0, vc = vc0, o(n);
+      flashlm::attention_decode(q.data(), kn.data(), vn.data(), kc.data(), vc.data(), o.data(), s.B, s.t, s.H, s.D,
+                                s.start, capacity, scale);
+      const std::string sh = with_threads(shape, threads);
+      expect_close("attention_decode o", sh, o, o_r, 2e-5, 1e-4);
+      expect_close("attention_decode k cache", sh, kc, kc_r, 0, 0);
+      expect_close("attention_decode v cache", sh, vc, vc_r, 0, 0);
+    }
+  }
   for (int64_t D : {2, 4, 6, 8, 14, 16, 18, 30, 32, 34, 62, 64, 66, 130}) {
     const int64_t B = 2, T = 9, H = 3, pos0 = 5, P = pos0 + T;
     std::vector<float> cos_t(P * D / 2), sin_t(P * D / 2);

@@ -13,9 +13,18 @@
 
 namespace flashlm {
 
-// ---- decoding over a KV cache (decode.cc; one portable version) ----
-// q, k_new, v_new, o: (B, t, H, D) for positions start .. start+t−1; k_cache, v_cache: (B, capacity, H, D).
+// ---- decoding over a KV cache (decode.cc: the per-ISA attn_decode_head, a portable one for scalar) ----
+// q, k_new, v_new, o: (B, t, H, D) for positions start .. start+t−1. The caches are per head, so one
+// head's keys and values are each one contiguous stream:
+//   v_cache (B, H, capacity, D): value rows;
+//   k_cache (B, H, ⌈capacity/16⌉, D, 16): keys in tiles of kDecodeKeyTile positions, transposed inside a
+//   tile (key j of a head: tile j/16, lane j%16), so one query's scores over a vector of keys are D
+//   broadcast multiply-adds, with no horizontal sum per key.
 // Writes the new keys/values into the caches, then o_i = softmax_j≤start+i(q_i·k_j·scale)·v_j.
+constexpr int64_t kDecodeKeyTile = 16;
+inline int64_t decode_k_cache_floats(int64_t B, int64_t capacity, int64_t C) {
+  return B * C * ((capacity + kDecodeKeyTile - 1) / kDecodeKeyTile * kDecodeKeyTile);
+}
 void attention_decode(const float* q, const float* k_new, const float* v_new, float* k_cache, float* v_cache,
                       float* o, int64_t B, int64_t t, int64_t H, int64_t D, int64_t start, int64_t capacity,
                       float scale);
@@ -49,7 +58,10 @@ void rope_ref(const float* x, float* y, const float* cos_t, const float* sin_t, 
                      const float* dout, float* dq, float* dk, float* dv, int64_t T, int64_t H, int64_t D,       \
                      float scale, int64_t b, int64_t h, float* scratch);                                        \
   void rope_rows(const float* x, float* y, const float* cos_t, const float* sin_t, int64_t row0, int64_t row1, \
-                 int64_t T, int64_t H, int64_t D, int64_t pos0, bool inverse);
+                 int64_t T, int64_t H, int64_t D, int64_t pos0, bool inverse);                               \
+  size_t attn_decode_scratch_floats(int64_t keys, int64_t D);                                                    \
+  void attn_decode_head(const float* q, const float* kt, const float* v, float* o, int64_t keys, int64_t D,     \
+                        float scale, float* scratch);
 
 namespace avx2 { FLASHLM_ATTENTION_ISA_DECLS }
 namespace avx512 { FLASHLM_ATTENTION_ISA_DECLS }

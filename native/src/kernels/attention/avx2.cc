@@ -51,6 +51,11 @@ static inline Vec vfill_from(Vec a, int64_t n, float fill) {
   const __m256i below = _mm256_cmpgt_epi32(_mm256_set1_epi32(clamp_lanes(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   return {_mm256_blendv_ps(_mm256_set1_ps(fill), a.v, _mm256_castsi256_ps(below))};
 }
+// Lanes l < n from p, the rest 0; memory at p + n and beyond is never touched (maskload does not fault there).
+static inline Vec vload_first(const float* p, int64_t n) {
+  const __m256i below = _mm256_cmpgt_epi32(_mm256_set1_epi32(clamp_lanes(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  return {_mm256_maskload_ps(p, below)};
+}
 
 }  // namespace
 

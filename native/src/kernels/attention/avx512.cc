@@ -55,6 +55,8 @@ static inline Vec vfill_below(Vec a, int64_t n, float fill) {
 static inline Vec vfill_from(Vec a, int64_t n, float fill) {
   return {_mm512_mask_blend_ps(lanes_below(n), _mm512_set1_ps(fill), a.v)};
 }
+// Lanes l < n from p, the rest 0; memory at p + n and beyond is never touched.
+static inline Vec vload_first(const float* p, int64_t n) { return {_mm512_maskz_loadu_ps(lanes_below(n), p)}; }
 
 }  // namespace
 

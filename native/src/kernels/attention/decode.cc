@@ -1,12 +1,14 @@
 // Attention for incremental decoding over a KV cache: the t new positions' keys and values are
 // appended to the cache, then each new query attends over every cached position up to its own.
-// One portable implementation (the compiler vectorises the D-long loops, the dot products through
-// explicit partial sums): at decode time the work is t·P·D per head, small next to the projections.
+// One unit of work is one (sequence, head) pair; per query the ISA kernel attn_decode_head (simd.h)
+// does the arithmetic, or head_ref below where no vector ISA is active. The caches are per head, keys
+// in transposed tiles (attention.h), so a query reads its head's keys and values as two streams.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "dispatch.h"
 #include "kernels/attention/attention.h"
 #include "threads.h"
 
@@ -14,85 +16,85 @@ namespace flashlm {
 
 namespace {
 
-// q·k over one head. Eight independent partial sums (lane l takes d ≡ l mod 8), added pairwise at the
-// end: the compiler turns the lanes into vector registers, where one running sum would be a chain of
-// D dependent adds (the score loop is most of a decode step's attention time).
-inline float dot(const float* __restrict a, const float* __restrict b, int64_t D) {
-  float s[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-  int64_t d = 0;
-  for (; d + 8 <= D; d += 8)
-    for (int l = 0; l < 8; ++l) s[l] += a[d + l] * b[d + l];
-  for (int l = 0; d < D; ++d, ++l) s[l] += a[d] * b[d];
-  return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+using DecodeHead = void (*)(const float*, const float*, const float*, float*, int64_t, int64_t, float, float*);
+
+// The portable version of attn_decode_head (same contract): the scalar ISA's kernel and the
+// fallback where a vector one is not compiled. scratch: keys floats.
+void head_ref(const float* q, const float* kt, const float* v, float* o, int64_t keys, int64_t D, float scale,
+              float* scratch) {
+  constexpr int64_t KT = kDecodeKeyTile;
+  float* s = scratch;
+  std::fill(s, s + keys, 0.f);
+  for (int64_t d = 0; d < D; ++d) {
+    const float qd = q[d];
+    for (int64_t j = 0; j < keys; ++j) s[j] += qd * kt[(j / KT) * D * KT + d * KT + j % KT];
+  }
+  float mx = -INFINITY;
+  for (int64_t j = 0; j < keys; ++j) mx = std::max(mx, s[j] *= scale);
+  float denom = 0.f;
+  for (int64_t j = 0; j < keys; ++j) denom += (s[j] = std::exp(s[j] - mx));
+  std::fill(o, o + D, 0.f);
+  for (int64_t j = 0; j < keys; ++j) {
+    const float p = s[j];
+    const float* vj = v + j * D;
+    for (int64_t d = 0; d < D; ++d) o[d] += p * vj[d];
+  }
+  const float inv = 1.f / denom;
+  for (int64_t d = 0; d < D; ++d) o[d] *= inv;
 }
 
-// Scores and the output accumulator per thread, kept between calls.
-thread_local std::vector<float> t_scores, t_acc;
+size_t head_ref_scratch(int64_t keys, int64_t) { return static_cast<size_t>(keys); }
 
-float* grow(std::vector<float>& v, int64_t n) {
-  if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
-  return v.data();
+struct DecodeKernel {
+  DecodeHead head;
+  size_t (*scratch)(int64_t keys, int64_t D);
+};
+
+DecodeKernel decode_kernel() {
+#if defined(FLASHLM_HAVE_X86)
+  if (active_isa() == Isa::avx512) return {avx512::attn_decode_head, avx512::attn_decode_scratch_floats};
+  if (active_isa() == Isa::avx2) return {avx2::attn_decode_head, avx2::attn_decode_scratch_floats};
+#endif
+#if defined(FLASHLM_HAVE_NEON)
+  if (active_isa() == Isa::neon) return {neon::attn_decode_head, neon::attn_decode_scratch_floats};
+#endif
+  return {head_ref, head_ref_scratch};
 }
+
+// Scratch per thread, kept between calls.
+thread_local std::vector<float> t_scratch;
 
 }  // namespace
 
 void attention_decode(const float* q, const float* k_new, const float* v_new, float* k_cache, float* v_cache,
                       float* o, int64_t B, int64_t t, int64_t H, int64_t D, int64_t start, int64_t capacity,
                       float scale) {
-  const int64_t C = H * D;
-  // Append the new keys and values: cache rows start .. start+t−1 of each sequence.
-  for (int64_t b = 0; b < B; ++b) {
-    std::memcpy(k_cache + (b * capacity + start) * C, k_new + b * t * C, sizeof(float) * t * C);
-    std::memcpy(v_cache + (b * capacity + start) * C, v_new + b * t * C, sizeof(float) * t * C);
-  }
+  const int64_t C = H * D, KT = kDecodeKeyTile;
+  const int64_t k_head = decode_k_cache_floats(1, capacity, D), v_head = capacity * D;  // floats per head
+  // Append the new keys and values at positions start .. start+t−1 of each head.
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t i = 0; i < t; ++i) {
+        const int64_t p = start + i;
+        const float* kn = k_new + (b * t + i) * C + h * D;
+        float* kc = k_cache + (b * H + h) * k_head + (p / KT) * D * KT + p % KT;
+        for (int64_t d = 0; d < D; ++d) kc[d * KT] = kn[d];
+        std::memcpy(v_cache + (b * H + h) * v_head + p * D, v_new + (b * t + i) * C + h * D, sizeof(float) * D);
+      }
+  const DecodeKernel kernel = decode_kernel();
   const int64_t keys_max = start + t;
-  // Work units: one (sequence, head) pair each; the sums run in a fixed order, so the result does not
-  // depend on the thread count. A second thread only pays for itself past ~32K multiply-adds a share.
+  // Work units: one (sequence, head) pair each, so the result does not depend on the thread count. A
+  // second thread only pays for itself past ~32K multiply-adds a share.
   const int64_t min_units = std::max<int64_t>(1, (INT64_C(1) << 15) / std::max<int64_t>(1, keys_max * D * t));
   parallel_for(B * H, min_units, [&](int64_t begin, int64_t end) {
-    // This share is heads [h0, h1) of sequences begin/H .. (end−1)/H. Keys are walked in the outer
-    // loop, all of the share's heads at once, so each cached row is read front to back (one stream,
-    // which the prefetchers follow) instead of one D-long piece per head at a C-float stride.
-    for (int64_t b = begin / H; b * H < end; ++b) {
-      const int64_t h0 = std::max<int64_t>(begin - b * H, 0), h1 = std::min<int64_t>(end - b * H, H), nh = h1 - h0;
-      float* scores = grow(t_scores, nh * keys_max);
-      float* acc = grow(t_acc, nh * D);
-      const float* kc = k_cache + b * capacity * C + h0 * D;
-      const float* vc = v_cache + b * capacity * C + h0 * D;
+    const size_t need = kernel.scratch(keys_max, D);
+    if (t_scratch.size() < need) t_scratch.resize(need);
+    for (int64_t u = begin; u < end; ++u) {
+      const int64_t b = u / H, h = u % H;
       for (int64_t i = 0; i < t; ++i) {
-        const float* qi = q + (b * t + i) * C + h0 * D;
-        const int64_t keys = start + i + 1;
-        for (int64_t j = 0; j < keys; ++j) {
-          const float* kj = kc + j * C;
-          for (int64_t h = 0; h < nh; ++h) scores[h * keys + j] = dot(qi + h * D, kj + h * D, D) * scale;
-        }
-        float* oi = o + (b * t + i) * C + h0 * D;
-        for (int64_t h = 0; h < nh; ++h) {
-          float* sh = scores + h * keys;
-          float mx = -INFINITY;
-          for (int64_t j = 0; j < keys; ++j) mx = std::max(mx, sh[j]);
-          float denom = 0.f;
-          for (int64_t j = 0; j < keys; ++j) {
-            sh[j] = std::exp(sh[j] - mx);
-            denom += sh[j];
-          }
-          oi[h * D] = 1.f / denom;  // parked here until the sums below are done
-        }
-        // o = Σ_j p_j·v_j per head, keys in order for every element.
-        std::fill(acc, acc + nh * D, 0.f);
-        for (int64_t j = 0; j < keys; ++j) {
-          const float* vj = vc + j * C;
-          for (int64_t h = 0; h < nh; ++h) {
-            const float p = scores[h * keys + j];
-            float* ah = acc + h * D;
-            const float* vh = vj + h * D;
-            for (int64_t d = 0; d < D; ++d) ah[d] += p * vh[d];
-          }
-        }
-        for (int64_t h = 0; h < nh; ++h) {
-          const float inv = oi[h * D];
-          for (int64_t d = 0; d < D; ++d) oi[h * D + d] = acc[h * D + d] * inv;
-        }
+        const int64_t row = (b * t + i) * C + h * D;
+        kernel.head(q + row, k_cache + u * k_head, v_cache + u * v_head, o + row, start + i + 1, D, scale,
+                    t_scratch.data());
       }
     }
   });

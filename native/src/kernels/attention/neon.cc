@@ -47,6 +47,12 @@ static inline uint32x4_t lanes_below(int64_t n) {
 static inline Vec vfill_below(Vec a, int64_t n, float fill) { return {vbslq_f32(lanes_below(n), vdupq_n_f32(fill), a.v)}; }
 // Lanes l >= n become `fill`.
 static inline Vec vfill_from(Vec a, int64_t n, float fill) { return {vbslq_f32(lanes_below(n), a.v, vdupq_n_f32(fill))}; }
+// Lanes l < n from p, the rest 0, through a stack copy: NEON has no masked load.
+static inline Vec vload_first(const float* p, int64_t n) {
+  float b[4] = {0.f, 0.f, 0.f, 0.f};
+  for (int i = 0; i < clamp_lanes(n); ++i) b[i] = p[i];
+  return {vld1q_f32(b)};
+}
 
 }  // namespace
 

@@ -275,3 +275,116 @@ void rope_rows(const float* x, float* y, const float* cos_t, const float* sin_t,
     }
   }
 }
+
+// ---- decoding: one query over a KV cache ----
+
+size_t attn_decode_scratch_floats(int64_t keys, int64_t D) {
+  return static_cast<size_t>(round_up(keys, 4 * W) + round_up(D, W) + W);
+}
+
+namespace {
+
+// Lanes of v combined into one float by `op` (through memory: the vocabulary has no horizontal ops).
+template <typename Op>
+static inline float vreduce(Vec v, float* tmp, Op op) {
+  vstore(tmp, v);
+  float r = tmp[0];
+  for (int l = 1; l < W; ++l) r = op(r, tmp[l]);
+  return r;
+}
+
+// acc[0 : NV·W] = Σ_j p[j]·v[j·D + 0 : NV·W] for value rows of D floats; the last vector's lanes ≥ nlast
+// read as 0 (no load past a row). Four key phases (j mod 4) keep 4·NV multiply-adds in flight.
+template <int NV>
+void decode_pv_tile(float* acc, const float* p, int64_t keys, const float* v, int64_t D, int64_t nlast) {
+  Vec a0[NV], a1[NV], a2[NV], a3[NV];
+  for (int u = 0; u < NV; ++u) a0[u] = a1[u] = a2[u] = a3[u] = vzero();
+  const bool full = nlast == W;
+  int64_t j = 0;
+  for (; j + 4 <= keys; j += 4) {
+    const Vec c0 = vset1(p[j]), c1 = vset1(p[j + 1]), c2 = vset1(p[j + 2]), c3 = vset1(p[j + 3]);
+    const float* r = v + j * D;
+    for (int u = 0; u < NV; ++u) {
+      const int64_t off = u * W;
+      if (full || u < NV - 1) {
+        a0[u] = vfma(c0, vload(r + off), a0[u]);
+        a1[u] = vfma(c1, vload(r + D + off), a1[u]);
+        a2[u] = vfma(c2, vload(r + 2 * D + off), a2[u]);
+        a3[u] = vfma(c3, vload(r + 3 * D + off), a3[u]);
+      } else {
+        a0[u] = vfma(c0, vload_first(r + off, nlast), a0[u]);
+        a1[u] = vfma(c1, vload_first(r + D + off, nlast), a1[u]);
+        a2[u] = vfma(c2, vload_first(r + 2 * D + off, nlast), a2[u]);
+        a3[u] = vfma(c3, vload_first(r + 3 * D + off, nlast), a3[u]);
+      }
+    }
+  }
+  for (; j < keys; ++j) {
+    const Vec c = vset1(p[j]);
+    for (int u = 0; u < NV; ++u)
+      a0[u] = vfma(c, full || u < NV - 1 ? vload(v + j * D + u * W) : vload_first(v + j * D + u * W, nlast), a0[u]);
+  }
+  for (int u = 0; u < NV; ++u) vstore(acc + u * W, vadd(vadd(a0[u], a1[u]), vadd(a2[u], a3[u])));
+}
+
+}  // namespace
+
+// o (D) = softmax_j(q·k_j·scale) · v_j over keys j < `keys` of one head. kt: the head's keys in tiles of
+// kDecodeKeyTile (attention.h: tile j/16 holds D rows of 16 keys), so W keys' scores are D broadcast
+// multiply-adds over contiguous memory, with no horizontal sums; v: the head's value rows (keys × D).
+// scratch: attn_decode_scratch_floats(keys, D) floats.
+void attn_decode_head(const float* q, const float* kt, const float* v, float* o, int64_t keys, int64_t D,
+                      float scale, float* scratch) {
+  constexpr int64_t KT = kDecodeKeyTile;
+  const int64_t kp = round_up(keys, W);
+  float* s = scratch;
+  float* acc = scratch + round_up(keys, 4 * W);
+  float* tmp = acc + round_up(D, W);
+  const Vec vscale = vset1(scale);
+  Vec vmx = vset1(-__builtin_inff());
+  // 4·W keys per step (four independent sums); the last step loads only the keys that exist.
+  for (int64_t j = 0; j < keys; j += 4 * W) {
+    Vec a[4] = {vzero(), vzero(), vzero(), vzero()};
+    const float* base[4];
+    for (int u = 0; u < 4; ++u) {
+      const int64_t key = j + u * W;
+      base[u] = kt + (key / KT) * D * KT + key % KT;
+    }
+    if (j + 4 * W <= keys) {
+      for (int64_t d = 0; d < D; ++d) {
+        const Vec qd = vset1(q[d]);
+        for (int u = 0; u < 4; ++u) a[u] = vfma(qd, vload(base[u] + d * KT), a[u]);
+      }
+    } else {
+      for (int64_t d = 0; d < D; ++d) {
+        const Vec qd = vset1(q[d]);
+        for (int u = 0; u < 4; ++u) a[u] = vfma(qd, vload_first(base[u] + d * KT, keys - j - u * W), a[u]);
+      }
+    }
+    for (int u = 0; u < 4; ++u) {
+      // Lanes past the last key become -inf: they drop out of the max and give exp = 0.
+      a[u] = vfill_from(vmul(a[u], vscale), keys - j - u * W, -__builtin_inff());
+      vstore(s + j + u * W, a[u]);
+      vmx = vmax(a[u], vmx);
+    }
+  }
+  const float mx = vreduce(vmx, tmp, [](float x, float y) { return x > y ? x : y; });
+  const Vec vm = vset1(mx);
+  Vec vsum = vzero();
+  for (int64_t i = 0; i < kp; i += W) {
+    const Vec e = vexp(vsub(vload(s + i), vm));
+    vstore(s + i, e);
+    vsum = vadd(vsum, e);
+  }
+  const float inv = 1.f / vreduce(vsum, tmp, [](float x, float y) { return x + y; });
+  int64_t d = 0;
+  for (; d + 4 * W <= D; d += 4 * W) decode_pv_tile<4>(acc + d, s, keys, v + d, D, W);
+  const int64_t rest = D - d;
+  if (rest > 0) {
+    const int64_t nv = (rest + W - 1) / W, nlast = rest - (nv - 1) * W;
+    if (nv == 1) decode_pv_tile<1>(acc + d, s, keys, v + d, D, nlast);
+    else if (nv == 2) decode_pv_tile<2>(acc + d, s, keys, v + d, D, nlast);
+    else decode_pv_tile<3>(acc + d, s, keys, v + d, D, nlast);
+  }
+  for (int64_t i = 0; i < D; ++i) o[i] = acc[i] * inv;
+}

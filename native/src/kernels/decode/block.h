@@ -31,7 +31,7 @@ struct DecodeBlockArgs {
   DecodeProjection q, k, v, o, gate, up, down;
   const float* cos_t;  // RoPE tables (P, head_dim/2), P ≥ start + t
   const float* sin_t;
-  float* k_cache;      // (B, capacity, dim)
+  float* k_cache;      // attention_decode's layouts (kernels/attention/attention.h)
   float* v_cache;
 };
 
