@@ -42,6 +42,7 @@
         "src/bind/ternary.cc",
         "src/bind/quant.cc",
         "src/bind/decode.cc",
+        "src/bind/decode_model.cc",
         "src/kernels/gemm/ref.cc",
         "src/kernels/gemm/driver.cc",
         "src/kernels/elementwise/ref.cc",
@@ -59,6 +60,7 @@
         "src/kernels/ternary/driver.cc",
         "src/kernels/quant/ref.cc",
         "src/kernels/decode/block.cc",
+        "src/kernels/decode/model.cc",
       ],
       "conditions": [
         ["target_arch=='x64' or target_arch=='ia32'", {

@@ -18,7 +18,7 @@ import { checkTokens } from './checks';
 import { DecodeState, LanguageModel, ModelConfig } from './language_model';
 import { registerModel } from './registry';
 import { native } from '../native';
-import { decodeBlockFused } from './eclipse_decode';
+import { decodeBlockFused, decodeModelFused } from './eclipse_decode';
 
 export interface EclipseConfig extends ModelConfig {
   /** Model width d. */
@@ -121,21 +121,28 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
     if (precision === 'f32') this.bf16Head = null;
   }
 
-  /** The decode head: norm(h)·Eᵀ with E in the chosen precision. */
-  private decodeHeadLogits(h: Tensor): Tensor {
-    // The bf16 kernel streams the matrix once per row, so it only pays at one row (a batch-1 step);
-    // a prefill or a batch reads the f32 head once through the blocked GEMM instead.
-    if (this.decodeHeadPrecision === 'f32' || h.size !== h.shape[h.ndim - 1]) return this.head(h);
+  /** The bfloat16 copy of the head when setDecodeHead('bf16') chose it (rebuilt when E changed), else null. */
+  private headBf16(): Uint16Array | null {
+    if (this.decodeHeadPrecision === 'f32') return null;
     const E = this.embed_tokens.weight;
     if (this.bf16Head === null || this.bf16Head.version !== E.version) {
       const data = new Uint16Array(E.size);
       native.bf16FromF32(E.f32(), data);
       this.bf16Head = { version: E.version, data };
     }
+    return this.bf16Head.data;
+  }
+
+  /** The decode head: norm(h)·Eᵀ with E in the chosen precision. */
+  private decodeHeadLogits(h: Tensor): Tensor {
+    // The bf16 kernel streams the matrix once per row, so it only pays at one row (a batch-1 step);
+    // a prefill or a batch reads the f32 head once through the blocked GEMM instead.
+    const bf16 = this.headBf16();
+    if (bf16 === null || h.size !== h.shape[h.ndim - 1]) return this.head(h);
     const n = this.norm.forward(h);
-    const [V, d] = E.shape;
+    const [V, d] = this.embed_tokens.weight.shape;
     const out = Tensor.empty([...h.shape.slice(0, -1), V]);
-    native.gemvBf16(n.f32(), n.size / d, this.bf16Head.data, V, d, out.f32());
+    native.gemvBf16(n.f32(), n.size / d, bf16, V, d, out.f32());
     return out;
   }
 
@@ -160,6 +167,11 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
     checkTokens(this, tokens, 'decode', state);
     const caches = state.caches;
     return noGrad(() => {
+      const fused = decodeModelFused(this, tokens, caches, state.position, this.headBf16());
+      if (fused !== null) {
+        state.position += tokens.shape[1];
+        return fused;
+      }
       let h = this.embed_tokens.forward(tokens); // a fresh tensor: the fused blocks update it in place
       const [B, t] = tokens.shape;
       let i = 0;

@@ -1,26 +1,34 @@
-// The fused decode path of the v7 family: one native call per block (native.decodeBlock) instead of
-// ~15 ops, each with its binding crossing and tensor allocation. The native block runs the very
-// kernels the ops run, so it gives the same bits; it is taken only when every projection is a BL-B158
-// BitLinear on the packed int8 kernels, and the block's ops path (EclipseBlock.decode) serves the rest.
+// The fused decode paths of the v7 family: a whole model step in one native call (native.decodeStep
+// over a plan that binds the weights and caches once), else one call per block (native.decodeBlock),
+// instead of ~15 ops per block, each with its binding crossing and tensor allocation. The native code
+// runs the very kernels the ops run, so it gives the same bits; it is taken only when every projection
+// is a BL-B158 BitLinear on the packed int8 kernels, and the ops path (EclipseBlock.decode) serves the rest.
 import { native } from '../native';
+import type { DecodePlan } from '../native/decode';
+import { Tensor } from '../tensor/tensor';
 import { BitLinear } from '../nn/bitlinear';
 import type { KVCache } from '../nn/attention';
 import type { Projection } from '../nn/swiglu';
 import { ropeTable } from '../ops/attention';
 import { ternaryKernels } from '../ops/ternary_kernels';
-import type { EclipseBlock } from './eclipse';
+import type { EclipseBlock, EclipseModel } from './eclipse';
 
-let enabled = true;
+/** How the v7 family decodes: the whole step natively, one native call per block, or op by op. */
+export type DecodePath = 'model' | 'block' | 'ops';
+
+let decodePath: DecodePath = 'model';
 
 /**
- * Switches the fused decode block off (every block then decodes op by op) or back on; returns the old
- * setting. Tests compare the two paths with it.
+ * Chooses the decode path ('model', the default, falls back to 'block', which falls back to 'ops' where
+ * a fused path does not apply); returns the old one. Tests compare the three with it.
  *
- * @example const before = setFusedDecode(false); try { ... } finally { setFusedDecode(before); }
+ * @example const before = setDecodePath('ops'); try { ... } finally { setDecodePath(before); }
  */
-export function setFusedDecode(on: boolean): boolean {
-  const before = enabled;
-  enabled = on;
+export function setDecodePath(path: DecodePath): DecodePath {
+  if (path !== 'model' && path !== 'block' && path !== 'ops')
+    throw new TypeError(`setDecodePath: path must be 'model', 'block' or 'ops', got ${String(path)}`);
+  const before = decodePath;
+  decodePath = path;
   return before;
 }
 
@@ -36,7 +44,7 @@ function asFusable(p: Projection): BitLinear | null {
  * `cache`, if the fused path applies; returns false (x untouched) when it does not.
  */
 export function decodeBlockFused(block: EclipseBlock, x: Float32Array, B: number, t: number, cache: KVCache, start: number): boolean {
-  if (!enabled || ternaryKernels() === null) return false;
+  if (decodePath === 'ops' || ternaryKernels() === null) return false;
   const { attn, mlp } = block;
   const projections = [attn.q_proj, attn.k_proj, attn.v_proj, attn.o_proj, mlp.gate_proj, mlp.up_proj, mlp.down_proj].map(asFusable);
   if (projections.some((p) => p === null)) return false;
@@ -56,4 +64,78 @@ export function decodeBlockFused(block: EclipseBlock, x: Float32Array, B: number
   native.decodeBlock(x, block.attn_norm.weight.f32(), block.mlp_norm.weight.f32(), s.packed, s.wScale, s.alpha, cache.k, cache.v,
     cos, sin, B, t, attn.heads, mlp.hidden, start, cache.capacity, block.attn_norm.eps, actEps, 1 / Math.sqrt(attn.headDim));
   return true;
+}
+
+/** What a whole-model plan was built from: it is rebuilt when any of these changes. */
+interface PlanEntry {
+  plan: DecodePlan;
+  signature: number[];
+  head: Uint16Array | null;
+}
+
+const plans = new WeakMap<KVCache, PlanEntry>();
+
+/**
+ * The whole decode step of `model` in one native call (native.decodeStep), if every block is fusable:
+ * logits (B, t, vocab), the caches updated. Returns null (nothing touched) when it does not apply.
+ * The plan binding the weights and caches is kept per decode state (keyed by its first cache) and
+ * rebuilt when a weight's version or the head precision changes.
+ */
+export function decodeModelFused(model: EclipseModel, tokens: Tensor, caches: KVCache[], start: number, headBf16: Uint16Array | null): Tensor | null {
+  if (decodePath !== 'model' || ternaryKernels() === null) return null;
+  const blocks = [...model.layers];
+  const signature: number[] = [model.embed_tokens.weight.version, model.norm.weight.version];
+  for (const b of blocks) {
+    signature.push(b.attn_norm.weight.version, b.mlp_norm.weight.version);
+    for (const p of [b.attn.q_proj, b.attn.k_proj, b.attn.v_proj, b.attn.o_proj, b.mlp.gate_proj, b.mlp.up_proj, b.mlp.down_proj]) {
+      const f = asFusable(p);
+      if (f === null) return null;
+      signature.push(f.weight.version, f.alpha!.version);
+    }
+  }
+  let entry = plans.get(caches[0]);
+  if (entry === undefined || entry.head !== headBf16 || !sameNumbers(entry.signature, signature)) {
+    const plan = buildPlan(model, blocks, caches, headBf16);
+    if (plan === null) return null;
+    plans.set(caches[0], (entry = { plan, signature, head: headBf16 }));
+  }
+  const [B, t] = tokens.shape;
+  const out = Tensor.empty([B, t, model.config.vocabSize]);
+  native.decodeStep(entry.plan, tokens.data as Int32Array, t, start, out.f32());
+  return out;
+}
+
+function sameNumbers(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function buildPlan(model: EclipseModel, blocks: EclipseBlock[], caches: KVCache[], headBf16: Uint16Array | null): DecodePlan | null {
+  const first = blocks[0];
+  const normEps = first.attn_norm.eps;
+  const packed: Uint8Array[] = [], wScale: Float32Array[] = [];
+  const alpha = new Float32Array(7 * blocks.length);
+  let actEps: number | null = null;
+  for (const [l, b] of blocks.entries()) {
+    if (b.attn_norm.eps !== normEps || b.mlp_norm.eps !== normEps) return null;
+    const layers = [b.attn.q_proj, b.attn.k_proj, b.attn.v_proj, b.attn.o_proj, b.mlp.gate_proj, b.mlp.up_proj, b.mlp.down_proj].map(asFusable);
+    for (const [i, p] of layers.entries()) {
+      if (p === null || (actEps ??= p.actEps) !== p.actEps) return null;
+      const w = p.quantized();
+      if (w.packed === null) return null;
+      packed.push(w.packed);
+      wScale.push(w.quant.scale);
+      alpha[7 * l + i] = p.alpha!.f32()[0];
+    }
+  }
+  const { heads, headDim, ropeBase } = first.attn;
+  const capacity = caches[0].capacity;
+  const { cos, sin } = ropeTable(headDim, ropeBase, capacity);
+  return native.decodePlan(
+    model.embed_tokens.weight.f32(), headBf16, model.norm.weight.f32(), model.norm.eps,
+    blocks.map((b) => b.attn_norm.weight.f32()), blocks.map((b) => b.mlp_norm.weight.f32()), packed, wScale, alpha,
+    caches.map((c) => c.k), caches.map((c) => c.v), cos, sin,
+    caches[0].batch, heads, first.mlp.hidden, capacity, normEps, actEps!, 1 / Math.sqrt(headDim),
+  );
 }

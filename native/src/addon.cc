@@ -47,6 +47,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_ternary(env, exports);
   register_quant(env, exports);
   register_decode(env, exports);
+  register_decode_model(env, exports);
   return exports;
 }
 

@@ -54,6 +54,18 @@ ArrayArg<T> typed_array_value(Napi::Env env, const Napi::Value& value, const std
   return ArrayArg<T>{static_cast<T*>(data), static_cast<int64_t>(length)};
 }
 
+// typed_array_value for per-call hot paths: `what()` (the error's name) is only built when the check fails.
+template <typename T, typename What>
+ArrayArg<T> typed_array_value_lazy(Napi::Env env, const Napi::Value& value, What what) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (value.IsTypedArray() && napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) == napi_ok &&
+      type == TypedArrayKind<T>::kind && (data != nullptr || length == 0))
+    return ArrayArg<T>{static_cast<T*>(data), static_cast<int64_t>(length)};
+  return typed_array_value<T>(env, value, what());  // throws, naming the argument
+}
+
 // Argument `index` must be a typed array of element type T. An empty array (length 0) is fine;
 // callers check the length they need with require_length.
 template <typename T>

@@ -1,12 +1,13 @@
-// The fused decode block (native.decodeBlock via lib/models/eclipse_decode.ts) against the op-by-op
-// decode it replaces: the same kernels on the same inputs, so logits and KV caches must be equal bit
-// for bit, at every ISA, on odd shapes (head dim 6, hidden 37 and dim 36: K blocks that are not a
-// multiple of 16, panels that are not full), for a prefill of several tokens and single-token steps,
-// at batch 1 and 3. Then the binding's bad-input errors.
+// The fused decode paths (lib/models/eclipse_decode.ts: the whole step, native.decodeStep over a plan;
+// one block, native.decodeBlock) against the op-by-op decode they replace: the same kernels on the same
+// inputs, so logits and KV caches must be equal bit for bit, at every ISA, on odd shapes (head dim 6,
+// hidden 37 and dim 36: K blocks that are not a multiple of 16, panels that are not full), for a
+// prefill of several tokens and single-token steps, at batch 1 and 3. Then the plan's rebuilds when
+// weights change, and the bindings' bad-input errors.
 import * as flashlm from '../../lib';
 import { native } from '../../lib/native';
 import type { IsaName } from '../../lib/native/system';
-import { setFusedDecode } from '../../lib/models/eclipse_decode';
+import { DecodePath, setDecodePath } from '../../lib/models/eclipse_decode';
 import { Tensor } from '../../lib/tensor/tensor';
 import { expectThrows, withIsa } from '../native/util';
 
@@ -20,12 +21,13 @@ function ids(B: number, t: number, V: number, seed: number): Tensor {
   return Tensor.from(out, [B, t], 'i32');
 }
 
-/** Logits of a prefill of 5 then 6 single steps, and the caches after, with the fused path on or off. */
-function run(model: flashlm.LanguageModel, B: number, fused: boolean): { logits: number[][]; caches: number[][] } {
-  const before = setFusedDecode(fused);
-  const original = native.decodeBlock;
-  let calls = 0;
-  native.decodeBlock = (...a) => { calls++; return original(...a); };
+/** Logits of a prefill of 5 then 6 single steps, and the caches after, on one decode path. */
+function run(model: flashlm.LanguageModel, B: number, path: DecodePath): { logits: number[][]; caches: number[][] } {
+  const before = setDecodePath(path);
+  const [block, step] = [native.decodeBlock, native.decodeStep];
+  let blockCalls = 0, stepCalls = 0;
+  native.decodeBlock = (...a) => { blockCalls++; return block(...a); };
+  native.decodeStep = (...a) => { stepCalls++; return step(...a); };
   try {
     const state = model.createDecodeState(B, model.config.contextLength);
     const logits: number[][] = [];
@@ -33,28 +35,32 @@ function run(model: flashlm.LanguageModel, B: number, fused: boolean): { logits:
     for (let i = 0; i < 6; i++) logits.push(Array.from(model.decode(ids(B, 1, model.config.vocabSize, 100 + i), state).f32()));
     const caches = ((state as unknown as { caches: { k: Float32Array; v: Float32Array }[] }).caches)
       .flatMap((c) => [Array.from(c.k), Array.from(c.v)]);
-    // The path under test really ran (or really did not): one call per layer and decode.
-    expect(calls).toBe(fused ? 7 * (model.config as flashlm.models.EclipseConfig).layers : 0);
+    // The path under test really ran: one step call per decode, or one block call per layer and decode.
+    expect(stepCalls).toBe(path === 'model' ? 7 : 0);
+    expect(blockCalls).toBe(path === 'block' ? 7 * (model.config as flashlm.models.EclipseConfig).layers : 0);
     return { logits, caches };
   } finally {
-    native.decodeBlock = original;
-    setFusedDecode(before);
+    [native.decodeBlock, native.decodeStep] = [block, step];
+    setDecodePath(before);
   }
 }
 
-describe('fused decode block', () => {
+describe('fused decode paths', () => {
   for (const isa of ISAS) {
     for (const threads of [1, 2]) {
-      test(`${isa}, ${threads} thread(s): equals the op-by-op decode bit for bit (odd shapes, batch 1 and 3)`, () => {
+      test(`${isa}, ${threads} thread(s): whole step and per block equal the op-by-op decode bit for bit (odd shapes, batch 1 and 3)`, () => {
         withIsa(isa, threads, () => {
           const model = flashlm.models.create('bitnet-bench', ODD, { seed: 3 });
           model.eval();
           // α away from 1 and per-layer different, so a mixed-up projection would show.
           model.stateDict().forEach((p, name) => { if (name.endsWith('alpha')) p.f32()[0] = 0.5 + (name.length % 7) / 10; });
           for (const B of [1, 3]) {
-            const fused = run(model, B, true), ops = run(model, B, false);
-            expect(fused.logits).toEqual(ops.logits);
-            expect(fused.caches).toEqual(ops.caches);
+            const ops = run(model, B, 'ops');
+            for (const path of ['model', 'block'] as const) {
+              const fused = run(model, B, path);
+              expect(fused.logits).toEqual(ops.logits);
+              expect(fused.caches).toEqual(ops.caches);
+            }
           }
         });
       });
@@ -64,9 +70,105 @@ describe('fused decode block', () => {
   test('a 1000+ wide block (bitnet-bench hidden 768 · 2) matches too', () => {
     const model = flashlm.models.create('bitnet-bench', { ...ODD, dim: 64, heads: 4, hidden: 1030, layers: 1 }, { seed: 5 });
     model.eval();
-    const fused = run(model, 1, true), ops = run(model, 1, false);
-    expect(fused.logits).toEqual(ops.logits);
+    const ops = run(model, 1, 'ops');
+    expect(run(model, 1, 'model').logits).toEqual(ops.logits);
+    expect(run(model, 1, 'block').logits).toEqual(ops.logits);
   });
+
+  test('the whole-step plan follows weight changes between steps (a training step, loadStateDict)', () => {
+    const model = flashlm.models.create('bitnet-bench', ODD, { seed: 4 }) as flashlm.models.EclipseModel;
+    model.eval();
+    const steps = (path: DecodePath, edit = true) => {
+      const before = setDecodePath(path);
+      try {
+        const state = model.createDecodeState(1, 8);
+        const out = [Array.from(model.decode(ids(1, 2, ODD.vocabSize, 1), state).f32())];
+        // Change one projection's latent weights, an alpha, a norm and the embedding mid-sequence.
+        const edits: Array<[flashlm.Tensor, number]> = [
+          [(model.layers.at(1).mlp.up_proj as flashlm.BitLinear).weight, -0.3], [(model.layers.at(0).attn.v_proj as flashlm.BitLinear).alpha!, 0.7],
+          [model.layers.at(0).mlp_norm.weight, 1.5], [model.norm.weight, 0.9], [model.embed_tokens.weight, 0.25],
+        ];
+        for (const [p, v] of edits) {
+          const saved = p.f32().slice();
+          if (edit) p.f32().fill(v);
+          p.markModified();
+          out.push(Array.from(model.decode(ids(1, 1, ODD.vocabSize, 2), state).f32()));
+          p.f32().set(saved);
+          p.markModified();
+        }
+        return out;
+      } finally {
+        setDecodePath(before);
+      }
+    };
+    const ops = steps('ops');
+    expect(steps('model')).toEqual(ops);
+    // Each edit really changed that step's logits, so a stale plan could not have passed.
+    const unedited = steps('ops', false);
+    for (let i = 1; i < ops.length; i++) expect(ops[i]).not.toEqual(unedited[i]);
+  });
+
+  test('the bf16 head: the whole step equals the per-block path bit for bit', () => {
+    const model = flashlm.models.create('bitnet-bench', { ...ODD, dim: 64, heads: 4, hidden: 96 }, { seed: 9 }) as flashlm.models.EclipseModel;
+    model.eval();
+    model.setDecodeHead('bf16');
+    expect(run(model, 1, 'model').logits).toEqual(run(model, 1, 'block').logits);
+  });
+});
+
+describe('native.decodePlan / decodeStep bad input', () => {
+  const model = flashlm.models.create('bitnet-bench', ODD, { seed: 2 }) as flashlm.models.EclipseModel;
+  model.eval();
+  const { dim, layers, heads, hidden, vocabSize } = ODD, cap = 8;
+  type PlanArgs = Parameters<typeof native.decodePlan>;
+  const planArgs = (): PlanArgs => {
+    const blocks = [...model.layers];
+    const projections = blocks.flatMap((b) => [b.attn.q_proj, b.attn.k_proj, b.attn.v_proj, b.attn.o_proj, b.mlp.gate_proj, b.mlp.up_proj, b.mlp.down_proj] as flashlm.BitLinear[]);
+    const caches = blocks.map(() => new flashlm.KVCache(1, cap, dim));
+    const cos = new Float32Array((cap * dim) / heads / 2), sin = new Float32Array((cap * dim) / heads / 2);
+    native.ropeTable(cos, sin, cap, dim / heads, 10000);
+    return [
+      model.embed_tokens.weight.f32(), null, model.norm.weight.f32(), 1e-6, blocks.map((b) => b.attn_norm.weight.f32()),
+      blocks.map((b) => b.mlp_norm.weight.f32()), projections.map((p) => p.quantized().packed!), projections.map((p) => p.quantized().quant.scale),
+      Float32Array.from(projections, (p) => p.alpha!.f32()[0]), caches.map((c) => c.k), caches.map((c) => c.v), cos, sin,
+      1, heads, hidden, cap, 1e-6, 1e-5, 1 / Math.sqrt(dim / heads),
+    ];
+  };
+  const plan = (edit: (a: PlanArgs) => void = () => {}) => { const a = planArgs(); edit(a); return native.decodePlan(...a); };
+
+  test('a good plan steps, and the tokens, positions and logits are checked', () => {
+    const p = plan();
+    const logits = new Float32Array(vocabSize);
+    native.decodeStep(p, Int32Array.of(3), 1, 0, logits);
+    expect(logits.some((v) => v !== 0)).toBe(true);
+    expectThrows(() => native.decodeStep({} as never, Int32Array.of(3), 1, 1, logits), 'TypeError', /decodeStep: plan must come from decodePlan/);
+    expectThrows(() => native.decodeStep(p, Int32Array.of(vocabSize), 1, 1, logits), 'RangeError', /tokens\[0\] = 53 is not in \[0, 53\)/);
+    expectThrows(() => native.decodeStep(p, Int32Array.of(-1), 1, 1, logits), 'RangeError', /tokens\[0\] = -1/);
+    expectThrows(() => native.decodeStep(p, Int32Array.of(1, 2), 1, 1, logits), 'RangeError', /tokens must hold batch·t = 1 ids, got 2/);
+    expectThrows(() => native.decodeStep(p, Int32Array.of(1), 1, cap, logits), 'RangeError', /start \+ t \(9\) exceeds capacity \(8\)/);
+    expectThrows(() => native.decodeStep(p, Int32Array.of(1), 1, 1, new Float32Array(vocabSize - 1)), 'RangeError', /logits must have at least 53/);
+    const a = planArgs(), shared = native.decodePlan(...a);
+    expectThrows(() => native.decodeStep(shared, Int32Array.of(1), 1, 1, a[9][1].subarray(0, vocabSize)), 'RangeError', /logits must not share memory/);
+    expectThrows(() => native.decodeStep(p, Int32Array.of(1), 1, 1, model.embed_tokens.weight.f32().subarray(0, vocabSize)), 'RangeError', /logits must not share memory/);
+  });
+  test.each<[string, (a: PlanArgs) => void, 'TypeError' | 'RangeError', RegExp]>([
+    ['embed not a multiple of dim', (a) => { a[0] = new Float32Array(dim * 3 + 1); }, 'RangeError', /embed must hold vocab × dim \(dim = finalNorm.length = 36\)/],
+    ['a short bf16 head', (a) => { a[1] = new Uint16Array(10); }, 'RangeError', /headBf16 must have at least/],
+    ['mlpNorms of another length', (a) => { a[5] = a[5].slice(0, 1); }, 'TypeError', /mlpNorms must be an array of 2/],
+    ['an attnNorm of another width', (a) => { a[4][1] = new Float32Array(dim + 1); }, 'RangeError', /attnNorms\[1\] and mlpNorms\[1\] must hold dim = 36/],
+    ['packed with 13 entries', (a) => { a[6] = a[6].slice(0, 13); }, 'TypeError', /packed must be an array of 14/],
+    ['packed[12] of the wrong size', (a) => { a[6][12] = new Uint8Array(3); }, 'RangeError', /packed\[12\] \(up\) must hold ternaryPackedBytes/],
+    ['a NaN alpha', (a) => { a[8][11] = NaN; }, 'RangeError', /alpha\[11\] \(gate\) is not finite/],
+    ['a short kCache', (a) => { a[9][1] = new Float32Array(cap * dim); }, 'RangeError', /kCaches\[1\] must have at least/],
+    ['one cache for two blocks', (a) => { a[10][1] = a[10][0]; }, 'RangeError', /a KV cache shares memory/],
+    ['a cache inside the embedding', (a) => { a[10][0] = a[0].subarray(0, cap * dim); }, 'RangeError', /a KV cache shares memory/],
+    ['RoPE tables too short', (a) => { a[11] = new Float32Array(3); }, 'RangeError', /cos and sin must cover positions 0 .. capacity − 1/],
+    ['no blocks', (a) => { a[4] = []; }, 'RangeError', /at least one block/],
+    ['19 arguments', (a) => { a.pop(); }, 'TypeError', /expected 20 arguments/],
+  ])('plan: %s', (_name, edit, type, message) => {
+    expectThrows(() => plan(edit), type, message);
+  });
+  test('layers really is 2 here (the messages above count on it)', () => expect(layers).toBe(2));
 });
 
 describe('native.decodeBlock bad input', () => {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "args.h"
+#include "bind/decode_args.h"
 #include "bind/registry.h"
 #include "kernels/attention/attention.h"
 #include "kernels/decode/block.h"
@@ -18,6 +19,82 @@ namespace flashlm {
 namespace {
 
 constexpr const char* kNames[7] = {"q", "k", "v", "o", "gate", "up", "down"};
+
+}  // namespace
+
+void check_block_dims(Napi::Env env, const char* fn, DecodeBlockArgs& a, double norm_eps, double act_eps, double scale) {
+  if (a.dim < 1) throw_range_error(env, std::string(fn) + ": attnNorm must hold dim >= 1 weights, got 0");
+  if (a.dim % a.heads != 0 || (a.dim / a.heads) % 2 != 0)
+    throw_range_error(env, std::string(fn) + ": heads (" + std::to_string(a.heads) + ") must divide dim (" +
+                               std::to_string(a.dim) + ") into an even head dim");
+  if (a.hidden >= kTernaryMaxK || a.dim >= kTernaryMaxK)
+    throw_range_error(env, std::string(fn) + ": dim and hidden must be below 2^22");
+  if (!(norm_eps >= 0)) throw_range_error(env, std::string(fn) + ": normEps must be >= 0, got " + std::to_string(norm_eps));
+  if (!(static_cast<float>(act_eps) > 0))
+    throw_range_error(env, std::string(fn) + ": actEps must be > 0, got " + std::to_string(act_eps));
+  a.norm_eps = static_cast<float>(norm_eps);
+  a.act_eps = static_cast<float>(act_eps);
+  a.scale = static_cast<float>(scale);
+}
+
+void bind_projections(Napi::Env env, const char* fn, const Napi::Value& packed_v, const Napi::Value& wscale_v,
+                      uint32_t first, uint32_t total, const float* alpha, DecodeBlockArgs& a, BlockInputs& in) {
+  const auto of_what = [&] { return " (" + std::to_string(total) + (total == 7 ? ": q, k, v, o, gate, up, down)" : ": q, k, v, o, gate, up, down per block)"); };
+  for (const Napi::Value* v : {&packed_v, &wscale_v})
+    if (!v->IsArray() || v->As<Napi::Array>().Length() != total)
+      throw_type_error(env, std::string(fn) + ": " + (v == &packed_v ? "packed" : "wScale") + " must be an array of " +
+                                std::to_string(total) + of_what() + ", got " + describe_value(*v));
+  Napi::Array packed = packed_v.As<Napi::Array>(), wscale = wscale_v.As<Napi::Array>();
+  DecodeProjection* proj[7] = {&a.q, &a.k, &a.v, &a.o, &a.gate, &a.up, &a.down};
+  for (uint32_t i = 0; i < 7; ++i) {
+    const uint32_t at = first + i;
+    const auto label = [&](const char* what) {
+      return std::string(fn) + ": " + what + "[" + std::to_string(at) + "] (" + kNames[i] + ")";
+    };
+    const int64_t n = i >= 4 && i < 6 ? a.hidden : a.dim, k = i == 6 ? a.hidden : a.dim;
+    auto p = typed_array_value_lazy<uint8_t>(env, packed.Get(at), [&] { return label("packed"); });
+    auto s = typed_array_value_lazy<float>(env, wscale.Get(at), [&] { return label("wScale"); });
+    if (p.length != ternary_packed_bytes(n, k))
+      throw_range_error(env, label("packed") + " must hold ternaryPackedBytes(" + std::to_string(n) + ", " +
+                                 std::to_string(k) + ") = " + std::to_string(ternary_packed_bytes(n, k)) +
+                                 " bytes, got " + std::to_string(p.length));
+    if (s.length != 1 && s.length != n)
+      throw_range_error(env, label("wScale") + " must have 1 or " + std::to_string(n) + " elements, got " +
+                                 std::to_string(s.length));
+    for (int64_t j = 0; j < s.length; ++j)
+      if (!std::isfinite(s.data[j])) throw_range_error(env, label("wScale") + "[" + std::to_string(j) + "] is not finite");
+    if (!std::isfinite(alpha[at]))
+      throw_range_error(env, std::string(fn) + ": alpha[" + std::to_string(at) + "] (" + kNames[i] + ") is not finite");
+    *proj[i] = DecodeProjection{p.data, s.data, s.length != 1, alpha[at], n, k};
+    in.packed.push_back(p);
+    in.scales.push_back(s);
+  }
+}
+
+void require_block_disjoint(Napi::Env env, const char* fn, const ArrayArg<float>& x, const ArrayArg<float>& kc,
+                            const ArrayArg<float>& vc, const BlockInputs& in,
+                            std::initializer_list<const ArrayArg<float>*> reads) {
+  for (const auto& p : in.packed) {
+    require_disjoint(env, fn, "x", x, "packed", p);
+    require_disjoint(env, fn, "kCache", kc, "packed", p);
+    require_disjoint(env, fn, "vCache", vc, "packed", p);
+  }
+  for (const auto& s : in.scales) {
+    require_disjoint(env, fn, "x", x, "wScale", s);
+    require_disjoint(env, fn, "kCache", kc, "wScale", s);
+    require_disjoint(env, fn, "vCache", vc, "wScale", s);
+  }
+  for (const auto* r : reads) {
+    require_disjoint(env, fn, "x", x, "a weight or table argument", *r);
+    require_disjoint(env, fn, "kCache", kc, "a weight or table argument", *r);
+    require_disjoint(env, fn, "vCache", vc, "a weight or table argument", *r);
+  }
+  require_disjoint(env, fn, "x", x, "kCache", kc);
+  require_disjoint(env, fn, "x", x, "vCache", vc);
+  require_disjoint(env, fn, "kCache", kc, "vCache", vc);
+}
+
+namespace {
 
 Napi::Value decode_block_fn(const Napi::CallbackInfo& info) {
   const char* fn = "decodeBlock";
@@ -44,85 +121,29 @@ Napi::Value decode_block_fn(const Napi::CallbackInfo& info) {
   const double norm_eps = number_arg(info, 16, fn, "normEps"), act_eps = number_arg(info, 17, fn, "actEps");
   const double scale = number_arg(info, 18, fn, "scale");
   a.dim = an.length;
-  if (a.dim < 1) throw_range_error(env, std::string(fn) + ": attnNorm must hold dim >= 1 weights, got 0");
   if (mn.length != a.dim)
     throw_range_error(env, std::string(fn) + ": mlpNorm must hold dim = attnNorm.length = " + std::to_string(a.dim) +
                                " weights, got " + std::to_string(mn.length));
-  if (a.dim % a.heads != 0 || (a.dim / a.heads) % 2 != 0)
-    throw_range_error(env, std::string(fn) + ": heads (" + std::to_string(a.heads) + ") must divide dim (" +
-                               std::to_string(a.dim) + ") into an even head dim");
-  if (a.hidden >= kTernaryMaxK || a.dim >= kTernaryMaxK)
-    throw_range_error(env, std::string(fn) + ": dim and hidden must be below 2^22");
-  if (!(norm_eps >= 0)) throw_range_error(env, std::string(fn) + ": normEps must be >= 0, got " + std::to_string(norm_eps));
-  if (!(static_cast<float>(act_eps) > 0))
-    throw_range_error(env, std::string(fn) + ": actEps must be > 0, got " + std::to_string(act_eps));
+  check_block_dims(env, fn, a, norm_eps, act_eps, scale);
   if (a.start + a.t > a.capacity)
     throw_range_error(env, std::string(fn) + ": start + t (" + std::to_string(a.start + a.t) + ") exceeds capacity (" +
                                std::to_string(a.capacity) + ")");
-  a.norm_eps = static_cast<float>(norm_eps);
-  a.act_eps = static_cast<float>(act_eps);
-  a.scale = static_cast<float>(scale);
   const int64_t M = checked_mul(env, fn, {a.B, a.t});
-  require_length(env, fn, "x", x.length, checked_mul(env, fn, {M, a.dim}), "B·t·dim");
+  if (x.length < checked_mul(env, fn, {M, a.dim})) require_length(env, fn, "x", x.length, M * a.dim, "B·t·dim");
   // The attentionDecode layouts (kernels/attention/attention.h): keys in whole tiles of 16 positions.
   const int64_t cache_n = checked_mul(env, fn, {a.B, a.capacity, a.dim});
-  require_length(env, fn, "kCache", kc.length, decode_k_cache_floats(a.B, a.capacity, a.dim), "B·⌈capacity/16⌉·16·dim");
-  require_length(env, fn, "vCache", vc.length, cache_n, "B·capacity·dim");
+  if (kc.length < decode_k_cache_floats(a.B, a.capacity, a.dim))
+    require_length(env, fn, "kCache", kc.length, decode_k_cache_floats(a.B, a.capacity, a.dim), "B·⌈capacity/16⌉·16·dim");
+  if (vc.length < cache_n) require_length(env, fn, "vCache", vc.length, cache_n, "B·capacity·dim");
   const int64_t table_n = checked_mul(env, fn, {a.start + a.t, a.dim / a.heads / 2});
   if (cs.length < table_n || sn.length < table_n)
     throw_range_error(env, std::string(fn) + ": cos and sin must cover positions 0 .. start + t − 1 (" +
                                std::to_string(table_n) + " values each), got " + std::to_string(cs.length) + " and " +
                                std::to_string(sn.length));
-  require_length(env, fn, "alpha", alpha.length, 7, "one per projection (q, k, v, o, gate, up, down)");
-
-  // The projections, from two arrays of 7.
-  for (size_t i : {3u, 4u})
-    if (!info[i].IsArray() || info[i].As<Napi::Array>().Length() != 7)
-      throw_type_error(env, std::string(fn) + ": " + (i == 3 ? "packed" : "wScale") +
-                                " must be an array of 7 (q, k, v, o, gate, up, down), got " + describe_value(info[i]));
-  Napi::Array packed = info[3].As<Napi::Array>(), wscale = info[4].As<Napi::Array>();
-  DecodeProjection* proj[7] = {&a.q, &a.k, &a.v, &a.o, &a.gate, &a.up, &a.down};
-  std::vector<ArrayArg<uint8_t>> packs;
-  std::vector<ArrayArg<float>> scales;
-  for (int i = 0; i < 7; ++i) {
-    const int64_t n = i >= 4 && i < 6 ? a.hidden : a.dim, k = i == 6 ? a.hidden : a.dim;
-    const std::string pname = std::string(fn) + ": packed[" + std::to_string(i) + "] (" + kNames[i] + ")";
-    const std::string sname = std::string(fn) + ": wScale[" + std::to_string(i) + "] (" + kNames[i] + ")";
-    auto p = typed_array_value<uint8_t>(env, packed.Get(i), pname);
-    auto s = typed_array_value<float>(env, wscale.Get(i), sname);
-    if (p.length != ternary_packed_bytes(n, k))
-      throw_range_error(env, pname + " must hold ternaryPackedBytes(" + std::to_string(n) + ", " + std::to_string(k) +
-                                 ") = " + std::to_string(ternary_packed_bytes(n, k)) + " bytes, got " +
-                                 std::to_string(p.length));
-    if (s.length != 1 && s.length != n)
-      throw_range_error(env, sname + " must have 1 or " + std::to_string(n) + " elements, got " + std::to_string(s.length));
-    for (int64_t j = 0; j < s.length; ++j)
-      if (!std::isfinite(s.data[j])) throw_range_error(env, sname + "[" + std::to_string(j) + "] is not finite");
-    if (!std::isfinite(alpha.data[i]))
-      throw_range_error(env, std::string(fn) + ": alpha[" + std::to_string(i) + "] (" + kNames[i] + ") is not finite");
-    *proj[i] = DecodeProjection{p.data, s.data, s.length != 1, alpha.data[i], n, k};
-    packs.push_back(p);
-    scales.push_back(s);
-  }
-  // x and the caches are written; nothing written may share memory with anything else.
-  for (const auto& p : packs) {
-    require_disjoint(env, fn, "x", x, "packed", p);
-    require_disjoint(env, fn, "kCache", kc, "packed", p);
-    require_disjoint(env, fn, "vCache", vc, "packed", p);
-  }
-  for (const auto& s : scales) {
-    require_disjoint(env, fn, "x", x, "wScale", s);
-    require_disjoint(env, fn, "kCache", kc, "wScale", s);
-    require_disjoint(env, fn, "vCache", vc, "wScale", s);
-  }
-  for (const auto* in : {&an, &mn, &alpha, &cs, &sn}) {
-    require_disjoint(env, fn, "x", x, "a weight or table argument", *in);
-    require_disjoint(env, fn, "kCache", kc, "a weight or table argument", *in);
-    require_disjoint(env, fn, "vCache", vc, "a weight or table argument", *in);
-  }
-  require_disjoint(env, fn, "x", x, "kCache", kc);
-  require_disjoint(env, fn, "x", x, "vCache", vc);
-  require_disjoint(env, fn, "kCache", kc, "vCache", vc);
+  if (alpha.length < 7) require_length(env, fn, "alpha", alpha.length, 7, "one per projection (q, k, v, o, gate, up, down)");
+  BlockInputs in;
+  bind_projections(env, fn, info[3], info[4], 0, 7, alpha.data, a, in);
+  require_block_disjoint(env, fn, x, kc, vc, in, {&an, &mn, &alpha, &cs, &sn});
   a.attn_norm = an.data;
   a.mlp_norm = mn.data;
   a.cos_t = cs.data;

@@ -20,5 +20,6 @@ void register_rng(Napi::Env env, Napi::Object exports);
 void register_ternary(Napi::Env env, Napi::Object exports);
 void register_quant(Napi::Env env, Napi::Object exports);
 void register_decode(Napi::Env env, Napi::Object exports);
+void register_decode_model(Napi::Env env, Napi::Object exports);
 
 }  // namespace flashlm

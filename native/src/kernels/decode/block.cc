@@ -83,6 +83,10 @@ bool project(const DecodeProjection& p, const int8_t* q8, const float* xs, int64
 
 }  // namespace
 
+void decode_rmsnorm(const float* x, const float* g, float* y, float* rstd, int64_t M, int64_t C, float eps) {
+  rmsnorm(x, g, y, rstd, M, C, eps);
+}
+
 DecodeStatus decode_block(float* x, const DecodeBlockArgs& a) {
   Buffers& b = t_buf;
   const int64_t M = a.B * a.t, d = a.dim, hd = a.dim / a.heads, F = a.hidden;

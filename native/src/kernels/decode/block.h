@@ -41,4 +41,7 @@ enum class DecodeStatus { ok, interrupted, non_finite };
 // ±inf, which quantizeActivationsI8 rejects too) x and the caches are left partly updated.
 DecodeStatus decode_block(float* x, const DecodeBlockArgs& a);
 
+// y (M×C) = rmsnorm(x)·g with the kernel rmsNormForward runs (rstd: M floats of scratch).
+void decode_rmsnorm(const float* x, const float* g, float* y, float* rstd, int64_t M, int64_t C, float eps);
+
 }  // namespace flashlm
