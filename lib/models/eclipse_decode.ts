@@ -6,6 +6,7 @@
 import { native } from '../native';
 import type { DecodePlan } from '../native/decode';
 import { Tensor } from '../tensor/tensor';
+import type { Module } from '../nn/module';
 import { BitLinear } from '../nn/bitlinear';
 import type { KVCache } from '../nn/attention';
 import type { Projection } from '../nn/swiglu';
@@ -69,7 +70,11 @@ export function decodeBlockFused(block: EclipseBlock, x: Float32Array, B: number
 /** What a whole-model plan was built from: it is rebuilt when any of these changes. */
 interface PlanEntry {
   plan: DecodePlan;
-  signature: number[];
+  /** Every module the plan read (blocks, norms, projections), to notice one replaced. */
+  modules: Module[];
+  /** Every tensor the plan read, and its version then. */
+  tensors: Tensor[];
+  versions: number[];
   head: Uint16Array | null;
 }
 
@@ -83,21 +88,25 @@ const plans = new WeakMap<KVCache, PlanEntry>();
  */
 export function decodeModelFused(model: EclipseModel, tokens: Tensor, caches: KVCache[], start: number, headBf16: Uint16Array | null): Tensor | null {
   if (decodePath !== 'model' || ternaryKernels() === null) return null;
-  const blocks = [...model.layers];
-  const signature: number[] = [model.embed_tokens.weight.version, model.norm.weight.version];
-  for (const b of blocks) {
-    signature.push(b.attn_norm.weight.version, b.mlp_norm.weight.version);
-    for (const p of [b.attn.q_proj, b.attn.k_proj, b.attn.v_proj, b.attn.o_proj, b.mlp.gate_proj, b.mlp.up_proj, b.mlp.down_proj]) {
-      const f = asFusable(p);
-      if (f === null) return null;
-      signature.push(f.weight.version, f.alpha!.version);
-    }
-  }
   let entry = plans.get(caches[0]);
-  if (entry === undefined || entry.head !== headBf16 || !sameNumbers(entry.signature, signature)) {
+  if (entry === undefined || entry.head !== headBf16 || !current(model, entry)) {
+    const blocks = [...model.layers];
+    const modules: Module[] = [model.embed_tokens, model.norm];
+    const tensors: Tensor[] = [model.embed_tokens.weight, model.norm.weight];
+    for (const b of blocks) {
+      const projections = [b.attn.q_proj, b.attn.k_proj, b.attn.v_proj, b.attn.o_proj, b.mlp.gate_proj, b.mlp.up_proj, b.mlp.down_proj];
+      modules.push(b, b.attn_norm, b.mlp_norm, b.attn, b.mlp, ...projections);
+      tensors.push(b.attn_norm.weight, b.mlp_norm.weight);
+      for (const p of projections) {
+        const f = asFusable(p);
+        if (f === null) return null;
+        tensors.push(f.weight, f.alpha!);
+      }
+    }
+    const versions = tensors.map((x) => x.version);
     const plan = buildPlan(model, blocks, caches, headBf16);
     if (plan === null) return null;
-    plans.set(caches[0], (entry = { plan, signature, head: headBf16 }));
+    plans.set(caches[0], (entry = { plan, modules, tensors, versions, head: headBf16 }));
   }
   const [B, t] = tokens.shape;
   const out = Tensor.empty([B, t, model.config.vocabSize]);
@@ -105,9 +114,20 @@ export function decodeModelFused(model: EclipseModel, tokens: Tensor, caches: KV
   return out;
 }
 
-function sameNumbers(a: number[], b: number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether the model still holds the modules and weight versions the entry's plan was built from. */
+function current(model: EclipseModel, e: PlanEntry): boolean {
+  const { modules: m, tensors, versions } = e;
+  if (m[0] !== model.embed_tokens || m[1] !== model.norm || model.layers.length * 12 + 2 !== m.length) return false;
+  let i = 2;
+  for (const b of model.layers) {
+    const { attn, mlp } = b;
+    if (m[i] !== b || m[i + 1] !== b.attn_norm || m[i + 2] !== b.mlp_norm || m[i + 3] !== attn || m[i + 4] !== mlp || m[i + 5] !== attn.q_proj ||
+      m[i + 6] !== attn.k_proj || m[i + 7] !== attn.v_proj || m[i + 8] !== attn.o_proj || m[i + 9] !== mlp.gate_proj || m[i + 10] !== mlp.up_proj ||
+      m[i + 11] !== mlp.down_proj)
+      return false;
+    i += 12;
+  }
+  for (let j = 0; j < tensors.length; j++) if (tensors[j].version !== versions[j]) return false;
   return true;
 }
 
