@@ -227,6 +227,10 @@ void gemv_bf16_t(const float* a, const uint16_t* b, int64_t k, int64_t n0, int64
     for (int q = 0; q < 4; ++q) acc[q][0] = acc[q][1] = _mm512_setzero_ps();
     int64_t p = 0;
     for (; p < k32; p += 32) {
+      // The bf16 head is streamed once per step from L3: prefetching 4 KB ahead of each row took v7's
+      // head from ~1.45 to ~1.3 ms here (the hardware prefetcher alone keeps too few lines in flight).
+#pragma GCC unroll 4
+      for (int q = 0; q < 4; ++q) _mm_prefetch(reinterpret_cast<const char*>(r[q] + p) + 4096, _MM_HINT_T0);
       const __m512 x0 = _mm512_loadu_ps(a + p), x1 = _mm512_loadu_ps(a + p + 16);
 #pragma GCC unroll 4
       for (int q = 0; q < 4; ++q) {

@@ -105,6 +105,8 @@ inline void store_row(const I8TernaryArgs& a, int64_t i, int64_t p, const __m512
 // per 16-k block, so it waits on latency. Here PANELS panels run together and even / odd k-groups go
 // to separate accumulators: 4·PANELS independent chains, each 2 deep per block. Integer sums are
 // exact, so the split changes no bit of the result.
+constexpr int64_t kPrefetchBytes = 1024;
+
 template <int PANELS>
 void row_panels(const I8TernaryArgs& a, int64_t i, int64_t p) {
   __m512i acc[PANELS][2][2];
@@ -116,6 +118,14 @@ void row_panels(const I8TernaryArgs& a, int64_t i, int64_t p) {
   const int8_t* x = a.x + i * a.k;
   const __m512i three = _mm512_set1_epi8(3);
   auto block = [&](const uint8_t* w, const int8_t* xb) __attribute__((always_inline)) {
+    // Each weight is read once (a decode step streams them from L3): ask for the panels' lines 1 KB
+    // ahead, which the hardware prefetcher alone left ~5% slower on v7's projections. Prefetches
+    // past the matrix's end are harmless hints.
+#pragma GCC unroll 4
+    for (int q = 0; q < PANELS; ++q) {
+      _mm_prefetch(reinterpret_cast<const char*>(w + q * panel_bytes + kPrefetchBytes), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(w + q * panel_bytes + kPrefetchBytes + 64), _MM_HINT_T0);
+    }
     __m512i b[4];
 #pragma GCC unroll 4
     for (int s = 0; s < 4; ++s) b[s] = bcast4(xb + 4 * s);
