@@ -47,6 +47,8 @@
         "src/kernels/gemm/driver.cc",
         "src/kernels/elementwise/ref.cc",
         "src/kernels/reduce/ref.cc",
+        "src/kernels/reduce/finite.cc",
+        "src/kernels/reduce/dot.cc",
         "src/kernels/softmax/ref.cc",
         "src/kernels/norm/ref.cc",
         "src/kernels/embedding/ref.cc",

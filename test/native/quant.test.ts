@@ -1,12 +1,13 @@
 // The quant kernel family (native/src/kernels/quant) against the TypeScript oracles in lib/ops/quant.ts:
 // codes, scales and thresholds bit for bit on odd shapes at 1 and 2 threads (the passes are scalar, so
-// there is no ISA to switch), the small backward passes, and argument errors naming the function.
+// there is no ISA to switch; quantDot, which uses the reduce family's vector dot, is checked at each ISA),
+// the small backward passes, and argument errors naming the function.
 import { native } from '../../lib/native';
 import {
   WEIGHT_QUANTIZERS, dequantizeWeights, quantizeActivationsI8, quantizeActivationsI8Ref, quantizeActivationsTernary,
   quantizeActivationsTernaryRef, quantizeWeights as quantizeWeightsNative, quantizeWeightsRef,
 } from '../../lib/ops/quant';
-import { withIsa } from './util';
+import { rng, withIsa } from './util';
 
 describe('native quant passes equal the TypeScript oracle bit for bit', () => {
   const rand = (len: number, seed: number) => {
@@ -78,6 +79,19 @@ describe('native quant passes equal the TypeScript oracle bit for bit', () => {
     expect(Array.from(g)).toEqual([0, 2, 0, 4]);
     const a = Float32Array.from({ length: 200000 }, (_, i) => (i % 7) - 3);
     expect(native.quantDot(a, a)).toBe(Array.from(a).reduce((s, v) => s + v * v, 0));
+  });
+
+  test('quantDot on random data at every ISA (the vector dot of the reduce family, float64 sums), odd lengths', () => {
+    for (const isa of native.info().availableIsas) {
+      for (const n of [1, 7, 33, 1000, 70001, 200003]) {
+        withIsa(isa, 2, () => {
+          const r = rng(n), a = Float32Array.from({ length: n }, () => 2 * r() - 1), b = Float32Array.from({ length: n }, () => 2 * r() - 1);
+          let want = 0, mag = 0;
+          for (let i = 0; i < n; i++) want += a[i] * b[i], mag += Math.abs(a[i] * b[i]);
+          expect(Math.abs(native.quantDot(a, b) - want)).toBeLessThanOrEqual(1e-13 * mag);
+        });
+      }
+    }
   });
 
   test('bad arguments are TypeError / RangeError naming the function and argument', () => {

@@ -337,6 +337,20 @@ describe('bad arguments throw errors naming the function and argument', () => {
     expectThrows(() => native.quantizeActivationsI8(inf, m, k, 1e-5, q, s), 'RangeError', /quantizeActivationsI8: x\[7\] is not finite/);
     inf[7] = NaN;
     expectThrows(() => native.quantizeActivationsI8(inf, m, k, 1e-5, q, s), 'RangeError', /x\[7\] is not finite/);
+    // Large inputs are checked in blocks on the pool's threads: the FIRST bad index is named, whichever
+    // block or thread finds one, and a bad value in the last, partial block is found too.
+    const M = 50, K = 2000; // 100,000 elements: 7 blocks of 2^14, the last partial
+    for (const threads of [1, 2]) {
+      withIsa(native.info().isa, threads, () => {
+        const big = Float32Array.from({ length: M * K }, (_, i) => Math.sin(i)), bq = new Int8Array(M * K), bs = new Float32Array(M);
+        native.quantizeActivationsI8(big, M, K, 1e-5, bq, bs); // all finite: no throw
+        big[M * K - 1] = -Infinity;
+        expectThrows(() => native.quantizeActivationsI8(big, M, K, 1e-5, bq, bs), 'RangeError', /x\[99999\] is not finite \(-inf\)/);
+        big[70000] = NaN;
+        big[40000] = Infinity;
+        expectThrows(() => native.quantizeActivationsI8(big, M, K, 1e-5, bq, bs), 'RangeError', /x\[40000\] is not finite \(inf\)/);
+      });
+    }
     expectThrows(() => native.quantizeActivationsI8(xf, m, k, 0, q, s), 'RangeError', /quantizeActivationsI8: eps must be a positive/);
     expectThrows(() => native.quantizeActivationsI8(xf, m, k, NaN, q, s), 'RangeError', /eps must be finite/);
     expectThrows(() => native.quantizeActivationsI8(xf, m, k, 1e-5, q, new Float32Array(m - 1)), 'RangeError', /quantizeActivationsI8: scale must have at least 3/);

@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "bind/registry.h"
+#include "kernels/reduce/reduce.h"
 #include "kernels/ternary/ternary.h"
 
 namespace flashlm {
@@ -122,10 +123,9 @@ Napi::Value quantize_act(const Napi::CallbackInfo& info) {
   require_disjoint(env, fn, "q", q, "x", x);
   require_disjoint(env, fn, "scale", scale, "x", x);
   require_disjoint(env, fn, "scale", scale, "q", q);
-  for (int64_t i = 0; i < mk; ++i)
-    if (!std::isfinite(x.data[i]))
-      throw_range_error(env, std::string(fn) + ": x[" + std::to_string(i) + "] is not finite (" +
-                                 std::to_string(x.data[i]) + ")");
+  if (const int64_t i = first_non_finite(x.data, mk); i >= 0)
+    throw_range_error(env, std::string(fn) + ": x[" + std::to_string(i) + "] is not finite (" +
+                               std::to_string(x.data[i]) + ")");
   quantize_activations_i8(x.data, m, k, static_cast<float>(eps), q.data, scale.data);
   throw_if_interrupted(env, fn);
   return env.Undefined();

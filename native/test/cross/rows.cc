@@ -101,6 +101,12 @@ void run_reduce() {
     const float sr = static_cast<float>(flashlm::sum_contig_ref(x.data(), n));
     const float sk = static_cast<float>(K::sum_contig(x.data(), n));
     expect_close("sum_contig", shape, &sk, &sr, 1, 1e-12, 2.4e-7);
+    // The dot product against a plain float64 loop: exact products, sums in two orders.
+    auto y = uniform(n, n * 19 + 1, -1, 1);
+    double dr = 0;
+    for (int64_t i = 0; i < n; i++) dr += static_cast<double>(x[i]) * y[i];
+    const float dk = static_cast<float>(K::dot_contig(x.data(), y.data(), n)), drf = static_cast<float>(dr);
+    expect_close("dot_contig", shape, &dk, &drf, 1, 1e-12, 2.4e-7);
     for (int variant = 0; variant < 4; variant++) {
       // plain, a tie at the max (first index wins), a NaN (first NaN wins), all -inf.
       std::vector<float> v = x;

@@ -62,6 +62,7 @@ struct Simd {
   static constexpr int WD = 4;
   static inline D dzero() { return _mm256_setzero_pd(); }
   static inline D dadd(D a, D b) { return _mm256_add_pd(a, b); }
+  static inline D dfma(D a, D b, D c) { return _mm256_fmadd_pd(a, b, c); }  // a*b + c
   static inline D dlo(V v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
   static inline D dhi(V v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
   static inline double dsum(D a) {

@@ -61,6 +61,7 @@ struct Simd {
   static constexpr int WD = 8;
   static inline D dzero() { return _mm512_setzero_pd(); }
   static inline D dadd(D a, D b) { return _mm512_add_pd(a, b); }
+  static inline D dfma(D a, D b, D c) { return _mm512_fmadd_pd(a, b, c); }  // a*b + c
   static inline D dlo(V v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
   static inline D dhi(V v) { return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))); }
   static inline double dsum(D a) { return _mm512_reduce_add_pd(a); }

@@ -66,6 +66,7 @@ struct Simd {
   static constexpr int WD = 2;
   static inline D dzero() { return vdupq_n_f64(0.0); }
   static inline D dadd(D a, D b) { return vaddq_f64(a, b); }
+  static inline D dfma(D a, D b, D c) { return vfmaq_f64(c, a, b); }  // a*b + c
   static inline D dlo(V v) { return vcvt_f64_f32(vget_low_f32(v)); }
   static inline D dhi(V v) { return vcvt_high_f64_f32(v); }
   static inline double dsum(D a) { return vgetq_lane_f64(a, 0) + vgetq_lane_f64(a, 1); }

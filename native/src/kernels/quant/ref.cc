@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/reduce/reduce.h"
 #include "threads.h"
 
 namespace flashlm {
@@ -102,28 +103,13 @@ void quant_ste_clip(float* grad, const float* w, int64_t len, float clip) {
   parallel_for(len, kBlock, [&](int64_t i0, int64_t i1) { ste_clip_block(grad + i0, w + i0, i1 - i0, clip); });
 }
 
-// Σ a·b over one block in float64 with 4 interleaved partial sums (a fixed order: the result
-// depends only on the block boundaries, not on the thread count).
-static double dot_block(const float* __restrict a, const float* __restrict b, int64_t len) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int64_t i = 0;
-  for (; i + 4 <= len; i += 4) {
-    s0 += static_cast<double>(a[i]) * b[i];
-    s1 += static_cast<double>(a[i + 1]) * b[i + 1];
-    s2 += static_cast<double>(a[i + 2]) * b[i + 2];
-    s3 += static_cast<double>(a[i + 3]) * b[i + 3];
-  }
-  for (; i < len; ++i) s0 += static_cast<double>(a[i]) * b[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
 double quant_dot(const float* a, const float* b, int64_t len) {
   const int64_t blocks = (len + kBlock - 1) / kBlock;
   std::vector<double> partial(static_cast<size_t>(blocks), 0.0);
   parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t bl = b0; bl < b1; ++bl) {
       const int64_t end = std::min(len, (bl + 1) * kBlock);
-      partial[static_cast<size_t>(bl)] = dot_block(a + bl * kBlock, b + bl * kBlock, end - bl * kBlock);
+      partial[static_cast<size_t>(bl)] = dot_f64(a + bl * kBlock, b + bl * kBlock, end - bl * kBlock);
     }
   });
   double s = 0;

@@ -16,6 +16,21 @@ double sum_contig(const float* x, int64_t n) {
   return s;
 }
 
+// Σ a[i]·b[i] in float64: each product of two floats is exact in a double, so only the sums round.
+double dot_contig(const float* a, const float* b, int64_t n) {
+  using S = Simd;
+  typename S::D a0 = S::dzero(), a1 = S::dzero(), a2 = S::dzero(), a3 = S::dzero();
+  int64_t i = 0;
+  for (; i + 2 * S::W <= n; i += 2 * S::W) {
+    typename S::V x0 = S::load(a + i), x1 = S::load(a + i + S::W), y0 = S::load(b + i), y1 = S::load(b + i + S::W);
+    a0 = S::dfma(S::dlo(x0), S::dlo(y0), a0), a1 = S::dfma(S::dhi(x0), S::dhi(y0), a1);
+    a2 = S::dfma(S::dlo(x1), S::dlo(y1), a2), a3 = S::dfma(S::dhi(x1), S::dhi(y1), a3);
+  }
+  double s = S::dsum(S::dadd(S::dadd(a0, a1), S::dadd(a2, a3)));
+  for (; i < n; i++) s += static_cast<double>(a[i]) * b[i];
+  return s;
+}
+
 void sum_strided(int64_t n, int64_t inner, int64_t cols, const float* x, float* out, double scale) {
   using S = Simd;
   double acc[kReduceTile] = {};

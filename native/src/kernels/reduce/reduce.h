@@ -19,8 +19,15 @@ void max_contig_ref(const float* x, int64_t n, float* out, int32_t* idx);
 // Same along a strided axis for `cols` adjacent columns.
 void max_strided_ref(int64_t n, int64_t inner, int64_t cols, const float* x, float* out, int32_t* idx);
 
+// The first index i < n with x[i] NaN or ±inf, or -1 if all are finite (finite.cc; threaded).
+int64_t first_non_finite(const float* x, int64_t n);
+// Σ a[i]·b[i] for i < n in float64, on the calling thread, with active_isa()'s dot_contig (the
+// products are exact in float64; a plain loop for the scalar ISA). dot.cc.
+double dot_f64(const float* a, const float* b, int64_t n);
+
 #define FLASHLM_REDUCE_DECLS                                                                  \
   double sum_contig(const float* x, int64_t n);                                               \
+  double dot_contig(const float* a, const float* b, int64_t n);                               \
   void sum_strided(int64_t n, int64_t inner, int64_t cols, const float* x, float* out, double scale); \
   void max_contig(const float* x, int64_t n, float* out, int32_t* idx);                       \
   void max_strided(int64_t n, int64_t inner, int64_t cols, const float* x, float* out, int32_t* idx);
