@@ -13,6 +13,7 @@
 #include "kernels/attention/attention.h"
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/norm/norm.h"
+#include "kernels/reduce/reduce.h"
 #include "kernels/softmax/row_driver.h"
 #include "kernels/ternary/ternary.h"
 #include "threads.h"
@@ -62,11 +63,7 @@ float* grow(std::vector<float>& v, int64_t n) {
   return v.data();
 }
 
-bool all_finite(const float* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    if (!std::isfinite(x[i])) return false;
-  return true;
-}
+bool all_finite(const float* x, int64_t n) { return first_non_finite(x, n) < 0; }
 
 void rmsnorm(const float* x, const float* g, float* y, float* rstd, int64_t M, int64_t C, float eps) {
   const RmsForward k = rms_kernel();
