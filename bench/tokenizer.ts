@@ -3,9 +3,11 @@
 //   {"bench":"tokenizer","what":"encode","corpus":"sotu","mb_per_s","runs","target_mb_per_s":10,
 //    "reference_mb_per_s"}  (reference: HF `tokenizers` npm encodeBatch on the same documents)
 //   {"bench":"tokenizer","what":"encode_gpt2",...}  GPT-2 ids for v4 (gpt2.ts vs js-tiktoken's encode)
+//   {"bench":"tokenizer","what":"encode_llama",...}  LLaMA 32K ids for v7 (llama.ts, fresh cache each run, vs the
+//    llama-tokenizer-js encoder on whole documents, timed on the first ~1 MB of documents: it does ~0.1 MB/s)
 // Encoding starts from a fresh tokenizer each run (cold word cache). MB = 10^6 UTF-8 bytes.
 // Options: --runs=N (default 3), --vocab=N (default 4096).
-import { BpeTokenizer, trainBpe } from '../lib/data';
+import { BpeTokenizer, LlamaTokenizer, trainBpe } from '../lib/data';
 import { gpt2Encode } from '../lib/data/tokenizer/gpt2';
 import { option } from './common';
 
@@ -73,6 +75,22 @@ async function main(): Promise<void> {
     tiktokenRates.push(mb / (Number(process.hrtime.bigint() - t0) / 1e9));
   }
   console.log(JSON.stringify({ bench: 'tokenizer', what: 'encode_gpt2', corpus: 'sotu', mb: round(mb), mb_per_s: round(Math.max(...gptRates)), runs: gptRates.map(round), reference: 'js-tiktoken', reference_mb_per_s: round(Math.max(...tiktokenRates)) }));
+
+  // LLaMA 32K (v7-ts): each run with an empty chunk cache.
+  const llamaRates: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const llama = new LlamaTokenizer();
+    const t0 = process.hrtime.bigint();
+    for (const d of docs) llama.encode(d);
+    llamaRates.push(mb / (Number(process.hrtime.bigint() - t0) / 1e9));
+  }
+  const slice: string[] = [];
+  for (let bytes = 0, i = 0; bytes < 1e6 && i < docs.length; i++) slice.push(docs[i]), (bytes += Buffer.byteLength(docs[i]));
+  const sliceMb = slice.reduce((s, d) => s + Buffer.byteLength(d), 0) / 1e6;
+  const t0 = process.hrtime.bigint();
+  for (const d of slice) LlamaTokenizer.referenceEncode(d);
+  const llamaRef = sliceMb / (Number(process.hrtime.bigint() - t0) / 1e9);
+  console.log(JSON.stringify({ bench: 'tokenizer', what: 'encode_llama', corpus: 'sotu', mb: round(mb), mb_per_s: round(Math.max(...llamaRates)), runs: llamaRates.map(round), reference: 'llama-tokenizer-js (whole documents)', reference_mb: round(sliceMb), reference_mb_per_s: round(llamaRef) }));
 }
 
 main().catch((e) => {

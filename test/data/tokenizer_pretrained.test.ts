@@ -101,4 +101,18 @@ describe('LlamaTokenizer', () => {
     }
     expect(() => tok.decode([32000])).toThrow(/expected a token id in \[0, 32000\)/);
   });
+
+  test('the chunked, cached encode gives the ids of the package encoder on whole texts (sotu, spaces, ▁, random Unicode)', () => {
+    // What the chunking is exact because of: no merge joins a piece ending in a non-▁ character to a piece starting with ▁.
+    expect(LlamaTokenizer.crossingMerges()).toEqual([]);
+    const fresh = new LlamaTokenizer(); // an empty cache, then the same texts again from the cache
+    const texts = [
+      sotuDocs()[0].slice(0, 60000), sotuDocs()[1].slice(0, 20000), 'Hello world', '  leading and   inner  spaces  ', 'trailing   ',
+      'a\u2581b \u2581\u2581c\u2581', '\n\nline\nbreaks\n', 'tab\tand\u00a0nbsp', ' ', '\u2581', 'émigré 東京 🎉🎉 a̐b',
+    ];
+    const r = rng(11);
+    for (let i = 0; i < 300; i++) texts.push(randomUnicode(r, 60, false));
+    for (const pass of [1, 2])
+      for (const x of texts) expect({ pass, x, ids: Array.from(fresh.encode(x)) }).toEqual({ pass, x, ids: Array.from(LlamaTokenizer.referenceEncode(x)) });
+  });
 });
