@@ -1,5 +1,5 @@
-// See threads.h. A generation counter publishes each job; workers wake on a condition variable
-// after a short spin. The pool is created on first use and deliberately never destroyed: its
+// See threads.h. A sequence number publishes each job (a seqlock around its description); workers
+// spin on it briefly, then sleep on a condition variable. The pool is created on first use and deliberately never destroyed: its
 // threads are detached and the addon is linked -z nodelete, so a Worker that loaded it may exit.
 #include "threads.h"
 
@@ -46,18 +46,18 @@ class Pool {
  public:
   void run(int nthreads, const std::function<void(int, int)>& fn) {
     ensure_workers(nthreads - 1);
-    std::vector<std::exception_ptr> errors(nthreads);
-    uint64_t gen;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      job_ = &fn;
-      job_threads_ = nthreads;
-      job_errors_ = &errors;
-      remaining_.store(nthreads - 1, std::memory_order_relaxed);
-      gen = generation_.fetch_add(1, std::memory_order_release) + 1;
-      job_generation_ = gen;
+    // Errors of up to kInlineErrors threads live on this frame: a pool job allocates nothing.
+    std::exception_ptr inline_errors[kInlineErrors];
+    std::vector<std::exception_ptr> heap_errors(nthreads > kInlineErrors ? nthreads : 0);
+    std::exception_ptr* errors = nthreads > kInlineErrors ? heap_errors.data() : inline_errors;
+    remaining_.store(nthreads - 1, std::memory_order_relaxed);
+    const uint64_t gen = publish(&fn, nthreads, errors);
+    // Sleeping workers need the condition variable; spinning ones (the usual case between kernels)
+    // see the new sequence number on their own, so no lock or system call is needed for them.
+    if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+      { std::lock_guard<std::mutex> lock(mutex_); }
+      wake_.notify_all();
     }
-    wake_.notify_all();
     t_inside_pool = true;
     try {
       fn(0, nthreads);
@@ -82,24 +82,57 @@ class Pool {
         FLASHLM_PAUSE();
       } else {
         std::unique_lock<std::mutex> lock(mutex_);
-        done_.wait(lock, [&] { return remaining_.load(std::memory_order_acquire) == 0; });
+        caller_sleeping_.store(true, std::memory_order_seq_cst);
+        done_.wait(lock, [&] { return remaining_.load(std::memory_order_seq_cst) == 0; });
+        caller_sleeping_.store(false, std::memory_order_relaxed);
       }
     }
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      job_ = nullptr;
-    }
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
+    for (int i = 0; i < nthreads; ++i)
+      if (errors[i]) std::rethrow_exception(errors[i]);
   }
 
  private:
+  static constexpr int kInlineErrors = 8;
+
+  // A seqlock around the job description: workers read it without a lock (one cache line to fetch,
+  // where a mutex cost several cross-core transfers per job), and retry if a newer job is being written.
+  uint64_t publish(const std::function<void(int, int)>* fn, int nthreads, std::exception_ptr* errors) {
+    const uint64_t s = seq_.load(std::memory_order_relaxed);
+    seq_.store(s + 1, std::memory_order_relaxed);  // odd: being written
+    std::atomic_thread_fence(std::memory_order_release);
+    job_.store(fn, std::memory_order_relaxed);
+    job_threads_.store(nthreads, std::memory_order_relaxed);
+    job_errors_.store(errors, std::memory_order_relaxed);
+    seq_.store(s + 2, std::memory_order_seq_cst);
+    return (s + 2) / 2;  // the job's generation
+  }
+
+  struct JobView {
+    const std::function<void(int, int)>* fn;
+    int nthreads;
+    std::exception_ptr* errors;
+    uint64_t gen;
+  };
+
+  // The newest published job (its sequence number even), read consistently.
+  JobView read_job(uint64_t s) {
+    for (;;) {
+      JobView v{job_.load(std::memory_order_relaxed), job_threads_.load(std::memory_order_relaxed),
+                job_errors_.load(std::memory_order_relaxed), s / 2};
+      std::atomic_thread_fence(std::memory_order_acquire);
+      const uint64_t again = seq_.load(std::memory_order_relaxed);
+      if (again == s) return v;
+      // A newer job is being published: read that one instead.
+      while ((s = seq_.load(std::memory_order_acquire)) & 1) FLASHLM_PAUSE();
+    }
+  }
+
   void ensure_workers(int n) {
     while (static_cast<int>(workers_started_) < n) {
       int index = static_cast<int>(workers_started_) + 1;  // worker ids start at 1
-      // The worker must start from the generation *before* the job being published, or a worker
+      // The worker must start from the sequence number *before* the job being published, or a worker
       // that first runs after the publish would take that job as already seen and never run it.
-      std::thread(&Pool::worker_loop, this, index, generation_.load(std::memory_order_acquire)).detach();
+      std::thread(&Pool::worker_loop, this, index, seq_.load(std::memory_order_acquire)).detach();
       ++workers_started_;
     }
   }
@@ -107,36 +140,32 @@ class Pool {
   void worker_loop(int tid, uint64_t seen) {
     t_inside_pool = true;
     for (;;) {
-      uint64_t gen;
+      uint64_t s;
       int spin = 0;
-      while ((gen = generation_.load(std::memory_order_acquire)) == seen) {
+      while ((s = seq_.load(std::memory_order_acquire)) == seen || (s & 1)) {
         if (++spin < kSpinIterations) {
           FLASHLM_PAUSE();
           continue;
         }
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        sleepers_.fetch_add(1, std::memory_order_seq_cst);
+        wake_.wait(lock, [&] {
+          const uint64_t now = seq_.load(std::memory_order_seq_cst);
+          return now != seen && !(now & 1);
+        });
+        sleepers_.fetch_sub(1, std::memory_order_relaxed);
+        spin = 0;
       }
-      seen = gen;
-      const std::function<void(int, int)>* job;
-      int nthreads;
-      std::vector<std::exception_ptr>* errors;
-      uint64_t job_gen;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        job = job_;
-        nthreads = job_threads_;
-        errors = job_errors_;
-        job_gen = job_generation_;
-      }
-      // The caller may have run this share already (see run()); then `job` may be gone.
-      if (job == nullptr || tid >= nthreads || !claim(tid, job_gen)) continue;
+      const JobView job = read_job(s);
+      seen = job.gen * 2;
+      // The caller may have run this share already (see run()); then `job.fn` may be gone.
+      if (job.fn == nullptr || tid >= job.nthreads || !claim(tid, job.gen)) continue;
       try {
-        (*job)(tid, nthreads);
+        (*job.fn)(tid, job.nthreads);
       } catch (...) {
-        (*errors)[tid] = std::current_exception();
+        job.errors[tid] = std::current_exception();
       }
-      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      if (remaining_.fetch_sub(1, std::memory_order_seq_cst) == 1 && caller_sleeping_.load(std::memory_order_seq_cst)) {
         std::lock_guard<std::mutex> lock(mutex_);
         done_.notify_all();
       }
@@ -144,7 +173,7 @@ class Pool {
   }
 
   // Share `tid` of job `gen` goes to whoever claims it first: its worker or the caller. claimed_[tid]
-  // holds the newest generation claimed, so a worker holding a stale job pointer can never claim.
+  // holds the newest generation claimed, so a worker holding a stale job can never claim.
   bool claim(int tid, uint64_t gen) {
     uint64_t seen = claimed_[tid].load(std::memory_order_acquire);
     while (seen < gen)
@@ -152,15 +181,16 @@ class Pool {
     return false;
   }
 
-  std::mutex mutex_;
+  std::mutex mutex_;  // only for sleeping and waking
   std::condition_variable wake_, done_;
   std::atomic<uint64_t> claimed_[kMaxThreads] = {};
-  uint64_t job_generation_ = 0;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> remaining_{0};
-  const std::function<void(int, int)>* job_ = nullptr;
-  int job_threads_ = 0;
-  std::vector<std::exception_ptr>* job_errors_ = nullptr;
+  alignas(64) std::atomic<uint64_t> seq_{0};
+  std::atomic<const std::function<void(int, int)>*> job_{nullptr};
+  std::atomic<int> job_threads_{0};
+  std::atomic<std::exception_ptr*> job_errors_{nullptr};
+  alignas(64) std::atomic<int> remaining_{0};
+  alignas(64) std::atomic<int> sleepers_{0};
+  std::atomic<bool> caller_sleeping_{false};
   unsigned workers_started_ = 0;
 };
 
