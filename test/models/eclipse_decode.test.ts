@@ -150,6 +150,10 @@ describe('native.decodePlan / decodeStep bad input', () => {
     const a = planArgs(), shared = native.decodePlan(...a);
     expectThrows(() => native.decodeStep(shared, Int32Array.of(1), 1, 1, a[9][1].subarray(0, vocabSize)), 'RangeError', /logits must not share memory/);
     expectThrows(() => native.decodeStep(p, Int32Array.of(1), 1, 1, model.embed_tokens.weight.f32().subarray(0, vocabSize)), 'RangeError', /logits must not share memory/);
+    // A NaN reaching an activation a BL-B158 layer quantizes is an error, as in quantizeActivationsI8.
+    const nan = planArgs();
+    nan[4][1] = new Float32Array(dim).fill(NaN);
+    expectThrows(() => native.decodeStep(native.decodePlan(...nan), Int32Array.of(1), 1, 0, logits), 'RangeError', /decodeStep: an activation to be quantized is not finite/);
   });
   test.each<[string, (a: PlanArgs) => void, 'TypeError' | 'RangeError', RegExp]>([
     ['embed not a multiple of dim', (a) => { a[0] = new Float32Array(dim * 3 + 1); }, 'RangeError', /embed must hold vocab × dim \(dim = finalNorm.length = 36\)/],

@@ -151,16 +151,7 @@ Napi::Value decode_block_fn(const Napi::CallbackInfo& info) {
   a.k_cache = kc.data;
   a.v_cache = vc.data;
 
-  DecodeStatus status;
-  try {
-    status = decode_block(x.data, a);
-  } catch (const std::bad_alloc&) {
-    throw_range_error(env, std::string(fn) + ": out of memory for the block's scratch buffers");
-  }
-  if (status == DecodeStatus::non_finite)
-    throw_range_error(env, std::string(fn) + ": an activation to be quantized is not finite (NaN or ±inf in x or the "
-                                             "weights)");
-  throw_if_interrupted(env, fn);
+  run_decode(env, fn, [&] { return decode_block(x.data, a); });
   return env.Undefined();
 }
 

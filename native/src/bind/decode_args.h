@@ -5,6 +5,8 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <new>
+#include <string>
 #include <vector>
 
 #include "args.h"
@@ -26,6 +28,23 @@ void check_block_dims(Napi::Env env, const char* fn, DecodeBlockArgs& a, double 
 // arrays) and alpha[first .. first+6], in the order q, k, v, o, gate, up, down; appends the arrays to `in`.
 void bind_projections(Napi::Env env, const char* fn, const Napi::Value& packed, const Napi::Value& wscale,
                       uint32_t first, uint32_t total, const float* alpha, DecodeBlockArgs& a, BlockInputs& in);
+
+// Runs a decode kernel and turns its outcome into the binding's errors: RangeError for scratch it could
+// not allocate or an activation that is not finite (what quantizeActivationsI8 rejects), the interrupt
+// error when it stopped early.
+template <typename Kernel>
+void run_decode(Napi::Env env, const char* fn, Kernel kernel) {
+  DecodeStatus status;
+  try {
+    status = kernel();
+  } catch (const std::bad_alloc&) {
+    throw_range_error(env, std::string(fn) + ": out of memory for the decode scratch buffers");
+  }
+  if (status == DecodeStatus::non_finite)
+    throw_range_error(env, std::string(fn) + ": an activation to be quantized is not finite (NaN or ±inf in the "
+                                             "inputs or the weights)");
+  throw_if_interrupted(env, fn);
+}
 
 // What the block writes (x, the caches) must not overlap what it reads, nor each other.
 void require_block_disjoint(Napi::Env env, const char* fn, const ArrayArg<float>& x, const ArrayArg<float>& kc,

@@ -183,16 +183,7 @@ Napi::Value decode_step_fn(const Napi::CallbackInfo& info) {
     if (r.written && tlo < r.hi && r.lo < thi) throw_range_error(env, std::string(fn) + ": tokens must not share memory with a KV cache");
   }
   if (lo < thi && tlo < hi) throw_range_error(env, std::string(fn) + ": tokens and logits must not share memory");
-  DecodeStatus status;
-  try {
-    status = decode_model_step(m, tokens.data, t, start, logits.data);
-  } catch (const std::bad_alloc&) {
-    throw_range_error(env, std::string(fn) + ": out of memory for the step's scratch buffers");
-  }
-  if (status == DecodeStatus::non_finite)
-    throw_range_error(env, std::string(fn) + ": an activation to be quantized is not finite (NaN or ±inf in the "
-                                             "weights or activations)");
-  throw_if_interrupted(env, fn);
+  run_decode(env, fn, [&] { return decode_model_step(m, tokens.data, t, start, logits.data); });
   return env.Undefined();
 }
 
