@@ -70,6 +70,12 @@ export function runNotebook(file: string, o: NotebookRunOptions = {}): NotebookR
   const python = findPython(o.python ?? process.env.PYTHON);
 
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'flashlm-nbrun-'));
+  // Ctrl-C (or a kill) reaches nbconvert and us together. With a listener, Node does not exit at once
+  // but lets nbconvert stop and this function fail through `finally`, so the temp prefix goes too.
+  const interrupted: NodeJS.Signals[] = [];
+  const onSignal = (signal: NodeJS.Signals) => void interrupted.push(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     installKernel(['--prefix', prefix, '--name', NOTEBOOK_KERNEL]);
     const jupyterPath = [path.join(prefix, 'share', 'jupyter'), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter);
@@ -83,6 +89,7 @@ export function runNotebook(file: string, o: NotebookRunOptions = {}): NotebookR
     ], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, JUPYTER_PATH: jupyterPath, FLASHLM_NOTEBOOK_BUDGET: budget } });
     const wall = Number(process.hrtime.bigint() - started) / 1e9;
     if (r.error) throw new Error(`notebook run: could not start ${python}: ${r.error.message}`);
+    if (r.signal === 'SIGINT' || r.signal === 'SIGTERM') throw new Error(`notebook run: interrupted (${r.signal}) after ${wall.toFixed(1)} s; ${o.output ?? file} was not written`);
     if (r.status !== 0 || !fs.existsSync(executed)) {
       throw new Error(`notebook run: ${file} failed after ${wall.toFixed(1)} s (nbconvert exit ${r.status ?? r.signal}; its output is above); ${o.output ?? file} was not written`);
     }
@@ -97,6 +104,8 @@ export function runNotebook(file: string, o: NotebookRunOptions = {}): NotebookR
     writeFileAtomic(dest, [Buffer.from(JSON.stringify(nb, null, 1) + '\n')]);
     return stamp;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     fs.rmSync(prefix, { recursive: true, force: true });
   }
 }

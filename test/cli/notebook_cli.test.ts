@@ -1,6 +1,6 @@
 // `flashlm notebook run`: usage errors exit 2 naming the argument; a run writes the outputs back in place with
 // the budget stamp and runs cells in the notebook's folder; a failing cell exits 1 and leaves the file as it was.
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -44,6 +44,38 @@ describe('flashlm notebook: usage errors', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('flashlm notebook run: interrupted', () => {
+  test('Ctrl-C during the run stops it, leaves the notebook as it was and removes the temp prefix', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashlm-nbcli-'));
+    try {
+      // A stand-in Python: it "has" nbconvert, and its nbconvert run waits to be interrupted.
+      const python = path.join(dir, 'python');
+      fs.writeFileSync(python, '#!/bin/sh\nif [ "$1" = "-c" ]; then exit 0; fi\nexec sleep 60\n', { mode: 0o755 });
+      const file = path.join(dir, 'a.ipynb'), text = notebook(['1']);
+      fs.writeFileSync(file, text);
+      const tmp = path.join(dir, 'tmp');
+      fs.mkdirSync(tmp);
+      // Its own process group, as a shell gives a foreground job: the signal reaches the CLI and the stand-in.
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'flashlm.js'), 'notebook', 'run', file], {
+        env: { ...process.env, PYTHON: python, TMPDIR: tmp }, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 20000;
+      while (!stderr.includes('executing') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(fs.readdirSync(tmp).filter((f) => f.startsWith('flashlm-nbrun-'))).toHaveLength(1); // the prefix, mid-run
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exited).toBe(1);
+      expect(stderr).toMatch(/notebook run: interrupted \(SIGINT\) after [0-9.]+ s; .*a\.ipynb was not written/);
+      expect(fs.readdirSync(tmp)).toEqual([]);
+      expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30000);
 });
 
 describeJupyter('flashlm notebook run', () => {
