@@ -70,10 +70,17 @@ export function ternary(modelOrLayer: Module, o: TernaryOptions = {}): Figure {
   return new Figure(data, {
     title: { text: o.title ?? 'Ternary weights' },
     barmode: 'stack', template: 'plotly_white', shapes, margin: { t: 60, r: 20 },
-    legend: { orientation: 'h', y: -0.25 },
+    // The threshold note above the histogram: as part of the axis title, a long layer name ran past the
+    // half-width axis (cut at the figure's edge, or over the bars' rotated labels).
+    annotations: [{
+      text: `dashed: ±threshold${one}`, xref: 'x2 domain', yref: 'y2 domain', x: 0.5, y: 1.02, xanchor: 'center', yanchor: 'bottom',
+      showarrow: false, font: { size: 11 },
+    }],
+    // Below everything, whatever the tick labels' height: the bottom of the figure, not of the plot area.
+    legend: { orientation: 'h', yref: 'container', y: 0, yanchor: 'bottom' },
     xaxis: { domain: [0, 0.42], title: { text: 'layer' }, automargin: true },
     yaxis: { domain: [0, 1], range: [0, 1], tickformat: '.0%', title: { text: 'fraction of codes' } },
-    xaxis2: { domain: [0.55, 1], anchor: 'y2', title: { text: `latent weight (dashed: ±threshold${one})` } },
+    xaxis2: { domain: [0.55, 1], anchor: 'y2', title: { text: 'latent weight' } },
     yaxis2: { domain: [0, 1], anchor: 'x2', title: { text: 'fraction of weights' } },
   });
 }
