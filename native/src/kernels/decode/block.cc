@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <initializer_list>
 #include <new>
 #include <vector>
 
@@ -78,6 +79,35 @@ bool project(const DecodeProjection& p, const int8_t* q8, const float* xs, int64
   return i8_ternary_gemm(g);
 }
 
+struct Output {
+  const DecodeProjection* p;
+  float* y;
+};
+
+// Projections of the same quantized rows (q/k/v, gate/up) as one pool job: fewer hand-overs and longer
+// streams per thread (v7's decode step with the bf16 head: 2.02 -> 1.89 ms). colscale as project() forms it.
+bool project_group(std::initializer_list<Output> outs, const int8_t* q8, const float* xs, int64_t M, Buffers& b) {
+  constexpr size_t kMax = 3;  // q, k, v
+  if (outs.size() > kMax) {
+    for (const Output& o : outs)
+      if (!project(*o.p, q8, xs, M, o.y, b)) return false;
+    return true;
+  }
+  I8TernaryArgs args[kMax];
+  int n = 0;
+  int64_t total = 0;
+  for (const Output& o : outs) total += o.p->wscale_per_row ? o.p->n : 1;
+  float* cs = grow(b.colscale, total);
+  for (const Output& o : outs) {
+    const DecodeProjection& p = *o.p;
+    const int64_t c = p.wscale_per_row ? p.n : 1;
+    for (int64_t j = 0; j < c; ++j) cs[j] = p.wscale[j] * p.alpha;
+    args[n++] = I8TernaryArgs{q8, M, p.k, p.packed, p.n, nullptr, nullptr, o.y, xs, cs, p.wscale_per_row};
+    cs += c;
+  }
+  return i8_ternary_gemm_group(args, n);
+}
+
 }  // namespace
 
 void decode_rmsnorm(const float* x, const float* g, float* y, float* rstd, int64_t M, int64_t C, float eps) {
@@ -101,8 +131,7 @@ DecodeStatus decode_block(float* x, const DecodeBlockArgs& a) {
   rmsnorm(x, a.attn_norm, h, rstd, M, d, a.norm_eps);
   if (!all_finite(h, M * d)) return DecodeStatus::non_finite;
   if (!quantize_activations_i8(h, M, d, a.act_eps, q8, xs)) return DecodeStatus::interrupted;
-  if (!project(a.q, q8, xs, M, q, b) || !project(a.k, q8, xs, M, k, b) || !project(a.v, q8, xs, M, v, b))
-    return DecodeStatus::interrupted;
+  if (!project_group({{&a.q, q}, {&a.k, k}, {&a.v, v}}, q8, xs, M, b)) return DecodeStatus::interrupted;
   rope(active_isa(), q, qr, a.cos_t, a.sin_t, a.B, a.t, a.heads, hd, a.start, false);
   rope(active_isa(), k, kr, a.cos_t, a.sin_t, a.B, a.t, a.heads, hd, a.start, false);
   attention_decode(qr, kr, v, a.k_cache, a.v_cache, o, a.B, a.t, a.heads, hd, a.start, a.capacity, a.scale);
@@ -116,7 +145,7 @@ DecodeStatus decode_block(float* x, const DecodeBlockArgs& a) {
   rmsnorm(x, a.mlp_norm, h, rstd, M, d, a.norm_eps);
   if (!all_finite(h, M * d)) return DecodeStatus::non_finite;
   if (!quantize_activations_i8(h, M, d, a.act_eps, q8, xs)) return DecodeStatus::interrupted;
-  if (!project(a.gate, q8, xs, M, gate, b) || !project(a.up, q8, xs, M, up, b)) return DecodeStatus::interrupted;
+  if (!project_group({{&a.gate, gate}, {&a.up, up}}, q8, xs, M, b)) return DecodeStatus::interrupted;
   const SwigluForward sw = swiglu_kernel();
   parallel_for(M * F, kSwigluMinChunk, [&](int64_t s, int64_t e) { sw(e - s, gate + s, up + s, gate + s); });
   if (!all_finite(gate, M * F)) return DecodeStatus::non_finite;

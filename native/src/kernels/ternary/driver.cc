@@ -139,6 +139,43 @@ bool i8_ternary_gemm(const I8TernaryArgs& args) {
                    [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) { block(a, m0, m1, p0, p1); });
 }
 
+bool i8_ternary_gemm_group(const I8TernaryArgs* args, int count) {
+  constexpr int kMaxGroup = 8;
+  if (count == 1 || count > kMaxGroup) {
+    for (int g = 0; g < count; ++g)
+      if (!i8_ternary_gemm(args[g])) return false;
+    return true;
+  }
+  const TernaryKernels* kr = kernels_for(active_isa());
+  const int64_t m = args[0].m, k = args[0].k;
+  int32_t* rowsum = t_rowsum.get(static_cast<size_t>(m));
+  for (int64_t i = 0; i < m; ++i) {
+    const int8_t* row = args[0].x + i * k;
+    int32_t s = 0;
+    for (int64_t c = 0; c < k; ++c) s += row[c];
+    rowsum[i] = s;
+  }
+  I8TernaryArgs local[kMaxGroup];
+  int64_t first[kMaxGroup + 1] = {0};
+  double macs = 0;
+  for (int g = 0; g < count; ++g) {
+    local[g] = args[g];
+    local[g].rowsum = rowsum;
+    first[g + 1] = first[g] + ternary_panels(args[g].n);
+    macs += static_cast<double>(m) * args[g].n * k;
+  }
+  auto block = kr != nullptr ? kr->i8_block : &i8_ternary_block_ref;
+  const int64_t mr = kr != nullptr ? kr->mr : 1;
+  return run_items(m, first[count], macs, m == 1 ? kMinI8MacsPerThreadRow : kMinI8MacsPerThread, mr,
+                   [&](int64_t m0, int64_t m1, int64_t u0, int64_t u1) {
+                     // Unit ranges may span several products: cut them at the products' first panels.
+                     for (int g = 0; g < count && u0 < u1; ++g) {
+                       const int64_t lo = std::max(u0, first[g]), hi = std::min(u1, first[g + 1]);
+                       if (lo < hi) block(local[g], m0, m1, lo - first[g], hi - first[g]);
+                     }
+                   });
+}
+
 namespace {
 
 // Rows [r0, r1) of W̃·s·mul, decoded 16 codes (one 32-bit word: byte t, bits 2s → k = 4s + t) at a time.

@@ -122,6 +122,9 @@ void ternary_pack(const int8_t* codes, int64_t n, int64_t k, uint8_t* out);
 void ternary_unpack(const uint8_t* packed, int64_t n, int64_t k, int8_t* out);
 bool quantize_activations_i8(const float* x, int64_t m, int64_t k, float eps, int8_t* q, float* scale);
 bool i8_ternary_gemm(const I8TernaryArgs& a);
+// Several products of the same int8 rows (x, m, k, xscale equal in all; q/k/v or gate/up of a block) as
+// one pool job over all their panels: each output is computed exactly as i8_ternary_gemm computes it.
+bool i8_ternary_gemm_group(const I8TernaryArgs* args, int count);
 bool ternary_dequantize(const uint8_t* packed, int64_t n, int64_t k, const float* wscale, bool scale_per_row,
                         float mul, float* out);
 // f32 path choice: kF32Auto (by shape, see driver.cc), kF32Aware (the ternary-aware kernel; falls
