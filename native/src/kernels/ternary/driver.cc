@@ -120,34 +120,18 @@ bool quantize_activations_i8(const float* x, int64_t m, int64_t k, float eps, in
   return !stopped.load() && !interrupt_requested();
 }
 
-bool i8_ternary_gemm(const I8TernaryArgs& args) {
-  if (args.m == 0 || args.n == 0) return true;
-  const TernaryKernels* kr = kernels_for(active_isa());
-  I8TernaryArgs a = args;
-  int32_t* rowsum = t_rowsum.get(static_cast<size_t>(a.m));
-  for (int64_t i = 0; i < a.m; ++i) {
-    const int8_t* row = a.x + i * a.k;
-    int32_t s = 0;
-    for (int64_t c = 0; c < a.k; ++c) s += row[c];
-    rowsum[i] = s;
-  }
-  a.rowsum = rowsum;
-  auto block = kr != nullptr ? kr->i8_block : &i8_ternary_block_ref;
-  const int64_t mr = kr != nullptr ? kr->mr : 1;
-  return run_items(a.m, ternary_panels(a.n), static_cast<double>(a.m) * a.n * a.k,
-                   a.m == 1 ? kMinI8MacsPerThreadRow : kMinI8MacsPerThread, mr,
-                   [&](int64_t m0, int64_t m1, int64_t p0, int64_t p1) { block(a, m0, m1, p0, p1); });
-}
+bool i8_ternary_gemm(const I8TernaryArgs& args) { return i8_ternary_gemm_group(&args, 1); }
 
 bool i8_ternary_gemm_group(const I8TernaryArgs* args, int count) {
   constexpr int kMaxGroup = 8;
-  if (count == 1 || count > kMaxGroup) {
+  if (count > kMaxGroup) {
     for (int g = 0; g < count; ++g)
-      if (!i8_ternary_gemm(args[g])) return false;
+      if (!i8_ternary_gemm_group(args + g, 1)) return false;
     return true;
   }
-  const TernaryKernels* kr = kernels_for(active_isa());
   const int64_t m = args[0].m, k = args[0].k;
+  if (m == 0) return true;
+  // Σ_k x_ik removes the +1 code offset (ternary.h); the rows are the same for every product.
   int32_t* rowsum = t_rowsum.get(static_cast<size_t>(m));
   for (int64_t i = 0; i < m; ++i) {
     const int8_t* row = args[0].x + i * k;
@@ -156,7 +140,7 @@ bool i8_ternary_gemm_group(const I8TernaryArgs* args, int count) {
     rowsum[i] = s;
   }
   I8TernaryArgs local[kMaxGroup];
-  int64_t first[kMaxGroup + 1] = {0};
+  int64_t first[kMaxGroup + 1] = {0};  // the products' first panels in the shared unit range
   double macs = 0;
   for (int g = 0; g < count; ++g) {
     local[g] = args[g];
@@ -164,11 +148,13 @@ bool i8_ternary_gemm_group(const I8TernaryArgs* args, int count) {
     first[g + 1] = first[g] + ternary_panels(args[g].n);
     macs += static_cast<double>(m) * args[g].n * k;
   }
+  if (first[count] == 0) return true;
+  const TernaryKernels* kr = kernels_for(active_isa());
   auto block = kr != nullptr ? kr->i8_block : &i8_ternary_block_ref;
   const int64_t mr = kr != nullptr ? kr->mr : 1;
   return run_items(m, first[count], macs, m == 1 ? kMinI8MacsPerThreadRow : kMinI8MacsPerThread, mr,
                    [&](int64_t m0, int64_t m1, int64_t u0, int64_t u1) {
-                     // Unit ranges may span several products: cut them at the products' first panels.
+                     // A unit range may span several products: cut it at their first panels.
                      for (int g = 0; g < count && u0 < u1; ++g) {
                        const int64_t lo = std::max(u0, first[g]), hi = std::min(u1, first[g + 1]);
                        if (lo < hi) block(local[g], m0, m1, lo - first[g], hi - first[g]);
