@@ -2,10 +2,10 @@
 // decode() per token plus sampling — and prints one JSON line per decode head: decode tokens/s (model
 // decode only), end-to-end tokens/s (decode + sampling + the loop's own overhead), prefill tokens/s.
 // Targets (issue 7): bitnet-bench ≥ 5,000 tok/s, v7 ≥ 400 tok/s.
-// The v7 family prints two lines by default: the exact f32 head (the model's default) and the opt-in
-// bfloat16 copy (EclipseModel.setDecodeHead('bf16'); logits within 2^-9 relative per weight), because at
-// batch 1 the head is most of the bytes a step reads (v7: 98 MB in f32).
-// Usage: npm run bench -- generate --model NAME [--threads T] [--prompt-tokens P] [--tokens N] [--runs R] [--head f32|bf16|f32,bf16]
+// The v7 family prints two lines by default: its default f16 copy of the head (the spec's FP16
+// embedding; EclipseModel.setDecodeHead) and the exact f32 head, because at batch 1 the head is most
+// of the bytes a step reads (v7: 98 MB in f32, 49 MB in f16).
+// Usage: npm run bench -- generate --model NAME [--threads T] [--prompt-tokens P] [--tokens N] [--runs R] [--head f16,f32 | f16 | bf16 | f32]
 import * as models from '../lib/models';
 import { native } from '../lib/native';
 import { generate } from '../lib/generate/generate';
@@ -28,9 +28,10 @@ async function main(): Promise<void> {
   const model = models.create(name, {}, { seed: 1 });
   model.eval();
   const m = model as unknown as { setDecodeHead?: (p: string) => void };
-  const heads = (arg('head') ?? (m.setDecodeHead === undefined ? 'f32' : 'f32,bf16')).split(',');
+  // The v7 family: its default f16 head first, then the exact f32 one (--head f16,bf16,f32 adds bf16).
+  const heads = (arg('head') ?? (m.setDecodeHead === undefined ? 'f32' : 'f16,f32')).split(',');
   for (const head of heads) {
-    if (head !== 'f32' && head !== 'bf16') throw new RangeError(`bench generate: --head takes f32, bf16 or f32,bf16, got ${head}`);
+    if (head !== 'f16' && head !== 'bf16' && head !== 'f32') throw new RangeError(`bench generate: --head takes f16, bf16 or f32, or a list like f16,f32; got ${head}`);
     if (head !== 'f32' && m.setDecodeHead === undefined)
       throw new RangeError(`bench generate: --head ${head} needs a model with setDecodeHead (the v7 family), not ${name}`);
   }

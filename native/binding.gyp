@@ -45,6 +45,7 @@
         "src/bind/decode_model.cc",
         "src/kernels/gemm/ref.cc",
         "src/kernels/gemm/driver.cc",
+        "src/kernels/gemm/half.cc",
         "src/kernels/elementwise/ref.cc",
         "src/kernels/reduce/ref.cc",
         "src/kernels/reduce/finite.cc",

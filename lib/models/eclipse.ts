@@ -18,7 +18,8 @@ import { checkTokens } from './checks';
 import { DecodeState, LanguageModel, ModelConfig } from './language_model';
 import { registerModel } from './registry';
 import { native } from '../native';
-import { decodeBlockFused, decodeModelFused } from './eclipse_decode';
+import type { HalfFormat } from '../native/gemm';
+import { decodeBlockFused, decodeModelFused, Head16 } from './eclipse_decode';
 
 export interface EclipseConfig extends ModelConfig {
   /** Model width d. */
@@ -77,6 +78,9 @@ class EclipseDecodeState implements DecodeState {
   }
 }
 
+/** The tied head's precision in single-token decode steps (EclipseModel.setDecodeHead). */
+export type DecodeHeadPrecision = 'f16' | 'bf16' | 'f32';
+
 export class EclipseModel extends LanguageModel<EclipseConfig> {
   readonly embed_tokens: Embedding;
   readonly layers: ModuleList<EclipseBlock>;
@@ -98,51 +102,61 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
     return linear(this.norm.forward(h), this.embed_tokens.weight);
   }
 
-  /** Which head decode() uses: exact 'f32' (default) or the opt-in 'bf16' copy (see setDecodeHead). */
-  get decodeHead(): 'f32' | 'bf16' {
+  /** Which head decode() reads at single-token steps: 'f16' (the default), 'bf16' or 'f32' (see setDecodeHead). */
+  get decodeHead(): DecodeHeadPrecision {
     return this.decodeHeadPrecision;
   }
 
-  private decodeHeadPrecision: 'f32' | 'bf16' = 'f32';
-  private bf16Head: { version: number; data: Uint16Array } | null = null;
+  private decodeHeadPrecision: DecodeHeadPrecision = 'f16';
+  private head16: { version: number; format: HalfFormat; data: Uint16Array | null } | null = null;
 
   /**
-   * Opt-in: decode() reads a bfloat16 copy of the tied head (half the bytes: at batch 1 the head is a
-   * memory-bound V×d GEMV, 98 MB per token for v7 in f32) instead of the f32 embedding. Logits then
-   * differ from forward()'s by the bf16 rounding of the weights (≤ 2⁻⁹ relative per weight); training,
-   * forward() and the default decode are unaffected. The copy is rebuilt when the embedding changes.
-   * Only single-row steps (batch 1, one token) use it; a prefill or a batch keeps the exact f32 head.
+   * The precision of the tied head in single-token decode steps. The v7 design stores the embedding,
+   * which is also the head, in FP16 and computes in FP16 over FP32 master weights (spec §9), so by
+   * default decode() reads an IEEE half copy of it: half the bytes, and at batch 1 the head is a
+   * memory-bound V×d product (98 MB a token for v7 in f32). Each weight then moves by ≤ 2⁻¹¹
+   * relatively, so a logit by ≤ 2⁻¹¹·Σ|n_d·E_jd|. Training, forward(), evaluation and prefills
+   * (several tokens a step) keep the f32 head; every sequence of a batch step reads the same copy, so a
+   * batch decodes each sequence as it would alone.
+   * - 'f32': the f32 weights: decode() then equals forward() up to float rounding.
+   * - 'bf16': a bfloat16 copy (f32's range, ≤ 2⁻⁹ relatively).
+   * The copy is rebuilt when the embedding changes. An embedding with a weight ≥ 65520 in magnitude
+   * has no f16 copy: decode then reads the f32 head, and says so once.
    *
-   * @example const m = flashlm.models.create('v7'); m.setDecodeHead('bf16'); await flashlm.generate(m, tok, 'Once');
+   * @example const m = flashlm.models.create('v7'); m.setDecodeHead('f32'); await flashlm.generate(m, tok, 'Once');
    */
-  setDecodeHead(precision: 'f32' | 'bf16'): void {
-    if (precision !== 'f32' && precision !== 'bf16') throw new TypeError(`${this.name}.setDecodeHead: precision must be 'f32' or 'bf16', got ${String(precision)}`);
+  setDecodeHead(precision: DecodeHeadPrecision): void {
+    if (precision !== 'f16' && precision !== 'bf16' && precision !== 'f32')
+      throw new TypeError(`${this.name}.setDecodeHead: precision must be 'f16', 'bf16' or 'f32', got ${String(precision)}`);
     this.decodeHeadPrecision = precision;
-    if (precision === 'f32') this.bf16Head = null;
+    this.head16 = null;
   }
 
-  /** The bfloat16 copy of the head when setDecodeHead('bf16') chose it (rebuilt when E changed), else null. */
-  private headBf16(): Uint16Array | null {
-    if (this.decodeHeadPrecision === 'f32') return null;
+  /** The 16-bit copy of the head that setDecodeHead chose (rebuilt when E changed), or null for the f32 head. */
+  private headHalf(): Head16 | null {
+    const format = this.decodeHeadPrecision;
+    if (format === 'f32') return null;
     const E = this.embed_tokens.weight;
-    if (this.bf16Head === null || this.bf16Head.version !== E.version) {
+    if (this.head16 === null || this.head16.version !== E.version || this.head16.format !== format) {
       const data = new Uint16Array(E.size);
-      native.bf16FromF32(E.f32(), data);
-      this.bf16Head = { version: E.version, data };
+      const overflowed = native.halfFromF32(E.f32(), data, format);
+      if (overflowed > 0)
+        console.warn(`${this.name}: ${overflowed} embedding weights exceed f16's range (|w| ≥ 65520), so decode reads the f32 head; setDecodeHead('bf16') keeps a 16-bit copy`);
+      this.head16 = { version: E.version, format, data: overflowed > 0 ? null : data };
     }
-    return this.bf16Head.data;
+    return this.head16.data === null ? null : { data: this.head16.data, format };
   }
 
-  /** The decode head: norm(h)·Eᵀ with E in the chosen precision. */
+  /** The decode head: norm(h)·Eᵀ, with the 16-bit copy of E at a single-token step. */
   private decodeHeadLogits(h: Tensor): Tensor {
-    // The bf16 kernel streams the matrix once per row, so it only pays at one row (a batch-1 step);
-    // a prefill or a batch reads the f32 head once through the blocked GEMM instead.
-    const bf16 = this.headBf16();
-    if (bf16 === null || h.size !== h.shape[h.ndim - 1]) return this.head(h);
+    // A prefill reads the f32 head once through the blocked GEMM; the 16-bit kernel reads its copy once
+    // per 4 rows, which pays for the few rows of a decode step.
+    const half = this.headHalf();
+    if (half === null || h.shape[1] !== 1) return this.head(h);
     const n = this.norm.forward(h);
     const [V, d] = this.embed_tokens.weight.shape;
     const out = Tensor.empty([...h.shape.slice(0, -1), V]);
-    native.gemvBf16(n.f32(), n.size / d, bf16, V, d, out.f32());
+    native.gemvHalf(n.f32(), n.size / d, half.data, V, d, out.f32(), half.format);
     return out;
   }
 
@@ -167,7 +181,7 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
     checkTokens(this, tokens, 'decode', state);
     const caches = state.caches;
     return noGrad(() => {
-      const fused = decodeModelFused(this, tokens, caches, state.position, this.headBf16());
+      const fused = decodeModelFused(this, tokens, caches, state.position, this.headHalf());
       if (fused !== null) {
         state.position += tokens.shape[1];
         return fused;

@@ -5,6 +5,7 @@
 // is a BL-B158 BitLinear on the packed int8 kernels, and the ops path (EclipseBlock.decode) serves the rest.
 import { native } from '../native';
 import type { DecodePlan } from '../native/decode';
+import type { HalfFormat } from '../native/gemm';
 import { Tensor } from '../tensor/tensor';
 import type { Module } from '../nn/module';
 import { BitLinear } from '../nn/bitlinear';
@@ -67,6 +68,12 @@ export function decodeBlockFused(block: EclipseBlock, x: Float32Array, B: number
   return true;
 }
 
+/** A 16-bit copy of the tied head, and its format (EclipseModel.setDecodeHead). */
+export interface Head16 {
+  data: Uint16Array;
+  format: HalfFormat;
+}
+
 /** What a whole-model plan was built from: it is rebuilt when any of these changes. */
 interface PlanEntry {
   plan: DecodePlan;
@@ -86,10 +93,10 @@ const plans = new WeakMap<KVCache, PlanEntry>();
  * The plan binding the weights and caches is kept per decode state (keyed by its first cache) and
  * rebuilt when a weight's version or the head precision changes.
  */
-export function decodeModelFused(model: EclipseModel, tokens: Tensor, caches: KVCache[], start: number, headBf16: Uint16Array | null): Tensor | null {
+export function decodeModelFused(model: EclipseModel, tokens: Tensor, caches: KVCache[], start: number, head16: Head16 | null): Tensor | null {
   if (decodePath !== 'model' || ternaryKernels() === null) return null;
   let entry = plans.get(caches[0]);
-  if (entry === undefined || entry.head !== headBf16 || !current(model, entry)) {
+  if (entry === undefined || entry.head !== (head16?.data ?? null) || !current(model, entry)) {
     const blocks = [...model.layers];
     const modules: Module[] = [model.embed_tokens, model.norm];
     const tensors: Tensor[] = [model.embed_tokens.weight, model.norm.weight];
@@ -104,9 +111,9 @@ export function decodeModelFused(model: EclipseModel, tokens: Tensor, caches: KV
       }
     }
     const versions = tensors.map((x) => x.version);
-    const plan = buildPlan(model, blocks, caches, headBf16);
+    const plan = buildPlan(model, blocks, caches, head16);
     if (plan === null) return null;
-    plans.set(caches[0], (entry = { plan, modules, tensors, versions, head: headBf16 }));
+    plans.set(caches[0], (entry = { plan, modules, tensors, versions, head: head16?.data ?? null }));
   }
   const [B, t] = tokens.shape;
   const out = Tensor.empty([B, t, model.config.vocabSize]);
@@ -131,7 +138,7 @@ function current(model: EclipseModel, e: PlanEntry): boolean {
   return true;
 }
 
-function buildPlan(model: EclipseModel, blocks: EclipseBlock[], caches: KVCache[], headBf16: Uint16Array | null): DecodePlan | null {
+function buildPlan(model: EclipseModel, blocks: EclipseBlock[], caches: KVCache[], head16: Head16 | null): DecodePlan | null {
   const first = blocks[0];
   const normEps = first.attn_norm.eps;
   const packed: Uint8Array[] = [], wScale: Float32Array[] = [];
@@ -153,7 +160,7 @@ function buildPlan(model: EclipseModel, blocks: EclipseBlock[], caches: KVCache[
   const capacity = caches[0].capacity;
   const { cos, sin } = ropeTable(headDim, ropeBase, capacity);
   return native.decodePlan(
-    model.embed_tokens.weight.f32(), headBf16, model.norm.weight.f32(), model.norm.eps,
+    model.embed_tokens.weight.f32(), head16?.data ?? null, head16?.format ?? 'f16', model.norm.weight.f32(), model.norm.eps,
     blocks.map((b) => b.attn_norm.weight.f32()), blocks.map((b) => b.mlp_norm.weight.f32()), packed, wScale, alpha,
     caches.map((c) => c.k), caches.map((c) => c.v), cos, sin,
     caches[0].batch, heads, first.mlp.hidden, capacity, normEps, actEps!, 1 / Math.sqrt(headDim),

@@ -2,8 +2,10 @@
 // kernels/decode/): one BitNet b1.58 transformer block over a KV cache in one call, and a whole model
 // step (embedding, blocks, final norm, tied head) through a plan that binds the weights once. Both run
 // the same kernels as the separate ops (rmsNormForward, quantizeActivationsI8, i8TernaryLinear,
-// ropeForward, attentionDecode, swigluForward, binary add, gemm / gemvBf16), so their results equal
+// ropeForward, attentionDecode, swigluForward, binary add, gemm / gemvHalf), so their results equal
 // theirs bit for bit.
+
+import type { HalfFormat } from './gemm';
 
 /** An opaque handle from decodePlan: it holds every array it was given until it is collected. */
 export type DecodePlan = { readonly __decodePlan: unique symbol };
@@ -26,13 +28,13 @@ export interface DecodeNative {
 
   /**
    * Binds a whole v7-family model for decodeStep, checking every array once: embed (vocab·dim, also the
-   * tied head), headBf16 (its bfloat16 copy, used for single-row steps, or null), the final RMSNorm,
+   * tied head), head16 (its 16-bit copy in headFormat, used for single-token steps, or null), the final RMSNorm,
    * per block (L of them) its norms, caches (KVCache layouts) and, 7 per block in the order q, k, v, o,
    * gate, up, down, the packed weights, weight scales and alphas; cos / sin cover `capacity` positions.
-   * @example const plan = native.decodePlan(E, null, g, 1e-6, an, mn, packed, wScale, alpha, kcs, vcs, cos, sin, 1, 8, 768, 256, 1e-6, 1e-5, 1 / Math.sqrt(32));
+   * @example const plan = native.decodePlan(E, null, 'f16', g, 1e-6, an, mn, packed, wScale, alpha, kcs, vcs, cos, sin, 1, 8, 768, 256, 1e-6, 1e-5, 1 / Math.sqrt(32));
    */
   decodePlan(
-    embed: Float32Array, headBf16: Uint16Array | null, finalNorm: Float32Array, finalEps: number,
+    embed: Float32Array, head16: Uint16Array | null, headFormat: HalfFormat, finalNorm: Float32Array, finalEps: number,
     attnNorms: Float32Array[], mlpNorms: Float32Array[], packed: Uint8Array[], wScale: Float32Array[], alpha: Float32Array,
     kCaches: Float32Array[], vCaches: Float32Array[], cos: Float32Array, sin: Float32Array,
     batch: number, heads: number, hidden: number, capacity: number, normEps: number, actEps: number, scale: number,

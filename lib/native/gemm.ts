@@ -23,16 +23,21 @@ export interface GemmNative {
   ): void;
 
   /**
-   * dst[i] = src[i] as bfloat16 (its high 16 bits, rounded to nearest even; NaN stays NaN): the
-   * opt-in half-size copy of a decode head. dst must have src.length elements.
-   * @example const h = new Uint16Array(w.length); native.bf16FromF32(w, h);
+   * dst[i] = src[i] as a 16-bit code, rounded to nearest even (±0, ±inf carry over; NaN stays NaN):
+   * 'f16' is IEEE binary16 (largest finite 65504), 'bf16' the high half of an f32. The 16-bit copy of a
+   * decode head. Returns how many finite values overflowed to ±inf (f16: |x| ≥ 65520; bf16: next to FLT_MAX).
+   * @example const h = new Uint16Array(w.length); native.halfFromF32(w, h, 'f16');
    */
-  bf16FromF32(src: Float32Array, dst: Uint16Array): void;
+  halfFromF32(src: Float32Array, dst: Uint16Array, format: HalfFormat): number;
   /**
-   * out (M×N) = x (M×K) · Wᵀ with W (N×K) given as bfloat16 codes (bf16FromF32), widened to f32
-   * exactly and summed in f32 (the AVX-512 / AVX2 kernels) or in double (the scalar ISA). Threaded over
-   * the rows of W. Errors name the argument, e.g. "gemvBf16: W must be a Uint16Array, got Float32Array".
-   * @example native.gemvBf16(h, 1, headBf16, V, d, logits);
+   * out (M×N) = x (M×K) · Wᵀ with W (N×K) given as 16-bit codes (halfFromF32), widened to f32 exactly
+   * and summed in f32 (the SIMD kernels, in an order fixed by K alone: a row's result does not depend
+   * on M) or in double (the scalar ISA). Up to 4 rows of x share each pass over W; threaded over W's rows.
+   * Errors name the argument, e.g. "gemvHalf: W must be a Uint16Array, got Float32Array".
+   * @example native.gemvHalf(h, 1, head16, V, d, logits, 'f16');
    */
-  gemvBf16(x: Float32Array, M: number, W: Uint16Array, N: number, K: number, out: Float32Array): void;
+  gemvHalf(x: Float32Array, M: number, W: Uint16Array, N: number, K: number, out: Float32Array, format: HalfFormat): void;
 }
+
+/** The 16-bit formats of a decode head's copy: IEEE binary16, or bfloat16. */
+export type HalfFormat = 'f16' | 'bf16';

@@ -108,11 +108,15 @@ describe('fused decode paths', () => {
     for (let i = 1; i < ops.length; i++) expect(ops[i]).not.toEqual(unedited[i]);
   });
 
-  test('the bf16 head: the whole step equals the per-block path bit for bit', () => {
+  test.each(['bf16', 'f32'] as const)('the %s head (the default f16 is above): the whole step and per block equal the op-by-op decode', (head) => {
     const model = flashlm.models.create('bitnet-bench', { ...ODD, dim: 64, heads: 4, hidden: 96 }, { seed: 9 }) as flashlm.models.EclipseModel;
     model.eval();
-    model.setDecodeHead('bf16');
-    expect(run(model, 1, 'model').logits).toEqual(run(model, 1, 'block').logits);
+    model.setDecodeHead(head);
+    for (const B of [1, 3]) {
+      const ops = run(model, B, 'ops');
+      expect(run(model, B, 'model').logits).toEqual(ops.logits);
+      expect(run(model, B, 'block').logits).toEqual(ops.logits);
+    }
   });
 });
 
@@ -128,7 +132,7 @@ describe('native.decodePlan / decodeStep bad input', () => {
     const cos = new Float32Array((cap * dim) / heads / 2), sin = new Float32Array((cap * dim) / heads / 2);
     native.ropeTable(cos, sin, cap, dim / heads, 10000);
     return [
-      model.embed_tokens.weight.f32(), null, model.norm.weight.f32(), 1e-6, blocks.map((b) => b.attn_norm.weight.f32()),
+      model.embed_tokens.weight.f32(), null, 'f16', model.norm.weight.f32(), 1e-6, blocks.map((b) => b.attn_norm.weight.f32()),
       blocks.map((b) => b.mlp_norm.weight.f32()), projections.map((p) => p.quantized().packed!), projections.map((p) => p.quantized().quant.scale),
       Float32Array.from(projections, (p) => p.alpha!.f32()[0]), caches.map((c) => c.k), caches.map((c) => c.v), cos, sin,
       1, heads, hidden, cap, 1e-6, 1e-5, 1 / Math.sqrt(dim / heads),
@@ -148,27 +152,28 @@ describe('native.decodePlan / decodeStep bad input', () => {
     expectThrows(() => native.decodeStep(p, Int32Array.of(1), 1, cap, logits), 'RangeError', /start \+ t \(9\) exceeds capacity \(8\)/);
     expectThrows(() => native.decodeStep(p, Int32Array.of(1), 1, 1, new Float32Array(vocabSize - 1)), 'RangeError', /logits must have at least 53/);
     const a = planArgs(), shared = native.decodePlan(...a);
-    expectThrows(() => native.decodeStep(shared, Int32Array.of(1), 1, 1, a[9][1].subarray(0, vocabSize)), 'RangeError', /logits must not share memory/);
+    expectThrows(() => native.decodeStep(shared, Int32Array.of(1), 1, 1, a[10][1].subarray(0, vocabSize)), 'RangeError', /logits must not share memory/);
     expectThrows(() => native.decodeStep(p, Int32Array.of(1), 1, 1, model.embed_tokens.weight.f32().subarray(0, vocabSize)), 'RangeError', /logits must not share memory/);
     // A NaN reaching an activation a BL-B158 layer quantizes is an error, as in quantizeActivationsI8.
     const nan = planArgs();
-    nan[4][1] = new Float32Array(dim).fill(NaN);
+    nan[5][1] = new Float32Array(dim).fill(NaN);
     expectThrows(() => native.decodeStep(native.decodePlan(...nan), Int32Array.of(1), 1, 0, logits), 'RangeError', /decodeStep: an activation to be quantized is not finite/);
   });
   test.each<[string, (a: PlanArgs) => void, 'TypeError' | 'RangeError', RegExp]>([
     ['embed not a multiple of dim', (a) => { a[0] = new Float32Array(dim * 3 + 1); }, 'RangeError', /embed must hold vocab × dim \(dim = finalNorm.length = 36\)/],
-    ['a short bf16 head', (a) => { a[1] = new Uint16Array(10); }, 'RangeError', /headBf16 must have at least/],
-    ['mlpNorms of another length', (a) => { a[5] = a[5].slice(0, 1); }, 'TypeError', /mlpNorms must be an array of 2/],
-    ['an attnNorm of another width', (a) => { a[4][1] = new Float32Array(dim + 1); }, 'RangeError', /attnNorms\[1\] and mlpNorms\[1\] must hold dim = 36/],
-    ['packed with 13 entries', (a) => { a[6] = a[6].slice(0, 13); }, 'TypeError', /packed must be an array of 14/],
-    ['packed[12] of the wrong size', (a) => { a[6][12] = new Uint8Array(3); }, 'RangeError', /packed\[12\] \(up\) must hold ternaryPackedBytes/],
-    ['a NaN alpha', (a) => { a[8][11] = NaN; }, 'RangeError', /alpha\[11\] \(gate\) is not finite/],
-    ['a short kCache', (a) => { a[9][1] = new Float32Array(cap * dim); }, 'RangeError', /kCaches\[1\] must have at least/],
-    ['one cache for two blocks', (a) => { a[10][1] = a[10][0]; }, 'RangeError', /a KV cache shares memory/],
-    ['a cache inside the embedding', (a) => { a[10][0] = a[0].subarray(0, cap * dim); }, 'RangeError', /a KV cache shares memory/],
-    ['RoPE tables too short', (a) => { a[11] = new Float32Array(3); }, 'RangeError', /cos and sin must cover positions 0 .. capacity − 1/],
-    ['no blocks', (a) => { a[4] = []; }, 'RangeError', /at least one block/],
-    ['19 arguments', (a) => { a.pop(); }, 'TypeError', /expected 20 arguments/],
+    ['a short 16-bit head', (a) => { a[1] = new Uint16Array(10); }, 'RangeError', /head16 must have at least/],
+    ['an unknown head format', (a) => { (a as unknown[])[2] = 'f8'; }, 'RangeError', /decodePlan: headFormat must be 'f16' or 'bf16', got 'f8'/],
+    ['mlpNorms of another length', (a) => { a[6] = a[6].slice(0, 1); }, 'TypeError', /mlpNorms must be an array of 2/],
+    ['an attnNorm of another width', (a) => { a[5][1] = new Float32Array(dim + 1); }, 'RangeError', /attnNorms\[1\] and mlpNorms\[1\] must hold dim = 36/],
+    ['packed with 13 entries', (a) => { a[7] = a[7].slice(0, 13); }, 'TypeError', /packed must be an array of 14/],
+    ['packed[12] of the wrong size', (a) => { a[7][12] = new Uint8Array(3); }, 'RangeError', /packed\[12\] \(up\) must hold ternaryPackedBytes/],
+    ['a NaN alpha', (a) => { a[9][11] = NaN; }, 'RangeError', /alpha\[11\] \(gate\) is not finite/],
+    ['a short kCache', (a) => { a[10][1] = new Float32Array(cap * dim); }, 'RangeError', /kCaches\[1\] must have at least/],
+    ['one cache for two blocks', (a) => { a[11][1] = a[11][0]; }, 'RangeError', /a KV cache shares memory/],
+    ['a cache inside the embedding', (a) => { a[11][0] = a[0].subarray(0, cap * dim); }, 'RangeError', /a KV cache shares memory/],
+    ['RoPE tables too short', (a) => { a[12] = new Float32Array(3); }, 'RangeError', /cos and sin must cover positions 0 .. capacity − 1/],
+    ['no blocks', (a) => { a[5] = []; }, 'RangeError', /at least one block/],
+    ['20 arguments', (a) => { a.pop(); }, 'TypeError', /expected 21 arguments/],
   ])('plan: %s', (_name, edit, type, message) => {
     expectThrows(() => plan(edit), type, message);
   });
@@ -216,32 +221,74 @@ describe('native.decodeBlock bad input', () => {
   });
 });
 
-describe('opt-in bf16 decode head', () => {
-  test('f32 by default; bf16 logits stay within the bf16 rounding of the f32 ones and follow weight changes', () => {
+describe('the decode head precision', () => {
+  const make = () => {
     const model = flashlm.models.create('bitnet-bench', { ...ODD, dim: 64, heads: 4, hidden: 96 }, { seed: 9 }) as flashlm.models.EclipseModel;
     model.eval();
-    expect(model.decodeHead).toBe('f32');
-    const logits = () => {
-      const state = model.createDecodeState(1, 8);
-      const prefill = Array.from(model.decode(ids(1, 3, ODD.vocabSize, 4), state).f32());
-      return [prefill, Array.from(model.decode(ids(1, 1, ODD.vocabSize, 5), state).f32())];
-    };
-    const [f32Prefill, f32] = logits();
-    model.setDecodeHead('bf16');
-    const [bf16Prefill, bf16] = logits();
-    expect(bf16Prefill).toEqual(f32Prefill); // several rows: the exact f32 head
-    // Each logit is Σ_d n_d·E_jd over 64 terms; bf16 moves every E_jd by ≤ 2^-9 relatively.
-    const scale = Math.max(...f32.map(Math.abs));
-    let worst = 0;
-    for (let i = 0; i < f32.length; i++) worst = Math.max(worst, Math.abs(bf16[i] - f32[i]));
-    expect(worst).toBeGreaterThan(0);
-    expect(worst).toBeLessThan(scale * 2 ** -6);
-    // A changed embedding (a training step, loadStateDict) must not leave a stale copy behind.
-    const E = model.embed_tokens.weight;
-    E.f32().fill(0);
-    E.markModified();
-    expect(logits()[1].every((v) => v === 0)).toBe(true);
+    return model;
+  };
+  /** A prefill of 3 tokens then one single-token step, at batch B: [prefill logits, step logits]. */
+  const logits = (model: flashlm.models.EclipseModel, B = 1) => {
+    const state = model.createDecodeState(B, 8);
+    const prefill = Array.from(model.decode(ids(B, 3, ODD.vocabSize, 4), state).f32());
+    return [prefill, Array.from(model.decode(ids(B, 1, ODD.vocabSize, 5), state).f32())];
+  };
+  const worstDiff = (a: number[], b: number[]) => a.reduce((w, v, i) => Math.max(w, Math.abs(v - b[i])), 0);
+
+  test('f16 by default; f16 and bf16 steps stay within their rounding of the f32 logits, prefills keep f32', () => {
+    const model = make();
+    expect(model.decodeHead).toBe('f16');
     model.setDecodeHead('f32');
-    expect(() => model.setDecodeHead('f16' as 'f32')).toThrow(/setDecodeHead: precision must be 'f32' or 'bf16', got f16/);
+    const [f32Prefill, f32] = logits(model, 2);
+    const scale = Math.max(...f32.map(Math.abs));
+    // Each logit is Σ_d n_d·E_jd over 64 terms; the copy moves every E_jd by ≤ 2^-11 (f16) or 2^-9 (bf16).
+    for (const [head, bound] of [['f16', 2 ** -8], ['bf16', 2 ** -6]] as const) {
+      model.setDecodeHead(head);
+      expect(model.decodeHead).toBe(head);
+      const [prefill, step] = logits(model, 2);
+      expect(prefill).toEqual(f32Prefill); // several tokens a step: the f32 head
+      const worst = worstDiff(step, f32);
+      expect(worst).toBeGreaterThan(0);
+      expect(worst).toBeLessThan(scale * bound);
+    }
+    // f16 keeps 3 more mantissa bits than bf16: its logits sit closer to the f32 ones.
+    model.setDecodeHead('f16');
+    const f16Worst = worstDiff(logits(model, 2)[1], f32);
+    model.setDecodeHead('bf16');
+    expect(f16Worst).toBeLessThan(worstDiff(logits(model, 2)[1], f32));
+  });
+
+  test('a changed embedding rebuilds the copy', () => {
+    const model = make();
+    const E = model.embed_tokens.weight;
+    logits(model);
+    E.f32().fill(0);
+    E.markModified(); // a training step or loadStateDict does this
+    expect(logits(model)[1].every((v) => v === 0)).toBe(true);
+  });
+
+  test('an embedding past f16\'s range decodes with the f32 head, and says so', () => {
+    const model = make();
+    model.embed_tokens.weight.f32()[5] = 1e5; // f16's largest finite value is 65504
+    model.embed_tokens.weight.markModified();
+    model.setDecodeHead('f32');
+    const exact = logits(model);
+    model.setDecodeHead('f16');
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect(logits(model)).toEqual(exact);
+      expect(logits(model)).toEqual(exact);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/1 embedding weights exceed f16's range .* decode reads the f32 head/);
+    } finally {
+      warn.mockRestore();
+    }
+    expect(exact[1].every(Number.isFinite)).toBe(true);
+  });
+
+  test('bad precisions are refused', () => {
+    const model = make();
+    expect(() => model.setDecodeHead('f8' as 'f32')).toThrow(/setDecodeHead: precision must be 'f16', 'bf16' or 'f32', got f8/);
+    expect(model.decodeHead).toBe('f16');
   });
 });

@@ -1,5 +1,5 @@
 // Bindings for the whole-model decode step (kernels/decode/model.h), declared in lib/native/decode.ts:
-//   decodePlan(embed, headBf16 | null, finalNorm, finalEps, attnNorms[L], mlpNorms[L], packed[7L],
+//   decodePlan(embed, head16 | null, headFormat, finalNorm, finalEps, attnNorms[L], mlpNorms[L], packed[7L],
 //              wScale[7L], alpha (7L), kCaches[L], vCaches[L], cos, sin, batch, heads, hidden, capacity,
 //              normEps, actEps, scale) -> an opaque plan
 //   decodeStep(plan, tokens, t, start, logits)
@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "bind/decode_args.h"
+#include "bind/half_format_arg.h"
 #include "bind/registry.h"
 #include "kernels/attention/attention.h"
 #include "kernels/decode/model.h"
@@ -50,27 +51,27 @@ Napi::Array array_of(Napi::Env env, const char* fn, const Napi::Value& v, const 
 Napi::Value decode_plan_fn(const Napi::CallbackInfo& info) {
   const char* fn = "decodePlan";
   Napi::Env env = info.Env();
-  if (info.Length() != 20)
-    throw_type_error(env, std::string(fn) + ": expected 20 arguments (embed, headBf16, finalNorm, finalEps, attnNorms, "
+  if (info.Length() != 21)
+    throw_type_error(env, std::string(fn) + ": expected 21 arguments (embed, head16, headFormat, finalNorm, finalEps, attnNorms, "
                                             "mlpNorms, packed, wScale, alpha, kCaches, vCaches, cos, sin, batch, heads, "
                                             "hidden, capacity, normEps, actEps, scale), got " + std::to_string(info.Length()));
   auto plan = std::make_unique<Plan>();
   DecodeModel& m = plan->model;
   auto embed = array_arg<float>(info, 0, fn, "embed");
-  auto fnorm = array_arg<float>(info, 2, fn, "finalNorm");
-  const double final_eps = number_arg(info, 3, fn, "finalEps");
-  auto alpha = array_arg<float>(info, 8, fn, "alpha");
-  auto cs = array_arg<float>(info, 11, fn, "cos");
-  auto sn = array_arg<float>(info, 12, fn, "sin");
-  m.batch = int_arg(info, 13, fn, "batch", 1, INT32_MAX);
+  auto fnorm = array_arg<float>(info, 3, fn, "finalNorm");
+  const double final_eps = number_arg(info, 4, fn, "finalEps");
+  auto alpha = array_arg<float>(info, 9, fn, "alpha");
+  auto cs = array_arg<float>(info, 12, fn, "cos");
+  auto sn = array_arg<float>(info, 13, fn, "sin");
+  m.batch = int_arg(info, 14, fn, "batch", 1, INT32_MAX);
   DecodeBlockArgs proto{};
   proto.B = m.batch;
-  proto.heads = int_arg(info, 14, fn, "heads", 1, INT32_MAX);
-  proto.hidden = int_arg(info, 15, fn, "hidden", 1, INT32_MAX);
-  proto.capacity = plan->capacity = int_arg(info, 16, fn, "capacity", 1, INT32_MAX);
+  proto.heads = int_arg(info, 15, fn, "heads", 1, INT32_MAX);
+  proto.hidden = int_arg(info, 16, fn, "hidden", 1, INT32_MAX);
+  proto.capacity = plan->capacity = int_arg(info, 17, fn, "capacity", 1, INT32_MAX);
   proto.dim = m.dim = fnorm.length;
-  check_block_dims(env, fn, proto, number_arg(info, 17, fn, "normEps"), number_arg(info, 18, fn, "actEps"),
-                   number_arg(info, 19, fn, "scale"));
+  check_block_dims(env, fn, proto, number_arg(info, 18, fn, "normEps"), number_arg(info, 19, fn, "actEps"),
+                   number_arg(info, 20, fn, "scale"));
   if (!(final_eps >= 0)) throw_range_error(env, std::string(fn) + ": finalEps must be >= 0, got " + std::to_string(final_eps));
   m.final_eps = static_cast<float>(final_eps);
   if (embed.length == 0 || embed.length % m.dim != 0)
@@ -79,13 +80,14 @@ Napi::Value decode_plan_fn(const Napi::CallbackInfo& info) {
   m.vocab = embed.length / m.dim;
   m.embed = embed.data;
   m.final_norm = fnorm.data;
-  m.head_bf16 = nullptr;
+  m.head16 = nullptr;
+  m.head_format = half_format_arg(info, 2, fn, "headFormat");
   remember(*plan, info[0], embed, false);
-  remember(*plan, info[2], fnorm, false);
+  remember(*plan, info[3], fnorm, false);
   if (!info[1].IsNull() && !info[1].IsUndefined()) {
-    auto head = array_arg<uint16_t>(info, 1, fn, "headBf16");
-    require_length(env, fn, "headBf16", head.length, embed.length, "vocab × dim, like embed");
-    m.head_bf16 = head.data;
+    auto head = array_arg<uint16_t>(info, 1, fn, "head16");
+    require_length(env, fn, "head16", head.length, embed.length, "vocab × dim, like embed");
+    m.head16 = head.data;
     remember(*plan, info[1], head, false);
   }
   const int64_t table_n = checked_mul(env, fn, {proto.capacity, proto.dim / proto.heads / 2});
@@ -93,18 +95,18 @@ Napi::Value decode_plan_fn(const Napi::CallbackInfo& info) {
     throw_range_error(env, std::string(fn) + ": cos and sin must cover positions 0 .. capacity − 1 (" +
                                std::to_string(table_n) + " values each), got " + std::to_string(cs.length) + " and " +
                                std::to_string(sn.length));
-  remember(*plan, info[11], cs, false);
-  remember(*plan, info[12], sn, false);
+  remember(*plan, info[12], cs, false);
+  remember(*plan, info[13], sn, false);
   proto.cos_t = cs.data;
   proto.sin_t = sn.data;
 
-  if (!info[4].IsArray()) throw_type_error(env, std::string(fn) + ": attnNorms must be an array (one per block), got " + describe_value(info[4]));
-  const uint32_t L = info[4].As<Napi::Array>().Length();
+  if (!info[5].IsArray()) throw_type_error(env, std::string(fn) + ": attnNorms must be an array (one per block), got " + describe_value(info[5]));
+  const uint32_t L = info[5].As<Napi::Array>().Length();
   if (L < 1) throw_range_error(env, std::string(fn) + ": a model needs at least one block, attnNorms is empty");
-  Napi::Array an = array_of(env, fn, info[4], "attnNorms", L), mn = array_of(env, fn, info[5], "mlpNorms", L);
-  Napi::Array kcs = array_of(env, fn, info[9], "kCaches", L), vcs = array_of(env, fn, info[10], "vCaches", L);
+  Napi::Array an = array_of(env, fn, info[5], "attnNorms", L), mn = array_of(env, fn, info[6], "mlpNorms", L);
+  Napi::Array kcs = array_of(env, fn, info[10], "kCaches", L), vcs = array_of(env, fn, info[11], "vCaches", L);
   require_length(env, fn, "alpha", alpha.length, 7 * static_cast<int64_t>(L), "7 per block");
-  remember(*plan, info[8], alpha, false);
+  remember(*plan, info[9], alpha, false);
   const int64_t k_need = decode_k_cache_floats(m.batch, proto.capacity, proto.dim);
   const int64_t v_need = checked_mul(env, fn, {m.batch, proto.capacity, proto.dim});
   BlockInputs in;
@@ -121,7 +123,7 @@ Napi::Value decode_plan_fn(const Napi::CallbackInfo& info) {
                                  std::to_string(g2.length));
     require_length(env, fn, ("kCaches" + at).c_str(), kc.length, k_need, "batch·⌈capacity/16⌉·16·dim");
     require_length(env, fn, ("vCaches" + at).c_str(), vc.length, v_need, "batch·capacity·dim");
-    bind_projections(env, fn, info[6], info[7], 7 * l, 7 * L, alpha.data, a, in);
+    bind_projections(env, fn, info[7], info[8], 7 * l, 7 * L, alpha.data, a, in);
     remember(*plan, an.Get(l), g1, false);
     remember(*plan, mn.Get(l), g2, false);
     remember(*plan, kcs.Get(l), kc, true);
@@ -132,7 +134,7 @@ Napi::Value decode_plan_fn(const Napi::CallbackInfo& info) {
     a.v_cache = vc.data;
     m.blocks.push_back(a);
   }
-  Napi::Array packed = info[6].As<Napi::Array>(), wscale = info[7].As<Napi::Array>();
+  Napi::Array packed = info[7].As<Napi::Array>(), wscale = info[8].As<Napi::Array>();
   for (uint32_t i = 0; i < 7 * L; ++i) {
     remember(*plan, packed.Get(i), in.packed[i], false);
     remember(*plan, wscale.Get(i), in.scales[i], false);

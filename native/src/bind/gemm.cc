@@ -4,6 +4,7 @@
 #include <string>
 
 #include "args.h"
+#include "bind/half_format_arg.h"
 #include "bind/registry.h"
 #include "kernels/gemm/gemm.h"
 
@@ -78,28 +79,29 @@ Napi::Value gemm(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// bf16FromF32(src, dst): dst[i] = bf16(src[i]), rounded to nearest even (gemm.h f32_to_bf16).
-Napi::Value bf16_from_f32(const Napi::CallbackInfo& info) {
-  const char* fn = "bf16FromF32";
+// halfFromF32(src, dst, format) -> overflowed: dst[i] = the f16 or bf16 code of src[i], rounded to
+// nearest even (gemm.h f32_to_half); returns how many finite values became ±inf.
+Napi::Value half_from_f32(const Napi::CallbackInfo& info) {
+  const char* fn = "halfFromF32";
   Napi::Env env = info.Env();
-  if (info.Length() != 2)
-    throw_type_error(env, std::string(fn) + ": expected 2 arguments (src, dst), got " + std::to_string(info.Length()));
+  if (info.Length() != 3)
+    throw_type_error(env, std::string(fn) + ": expected 3 arguments (src, dst, format), got " + std::to_string(info.Length()));
   ArrayArg<float> src = array_arg<float>(info, 0, fn, "src");
   ArrayArg<uint16_t> dst = array_arg<uint16_t>(info, 1, fn, "dst");
+  const HalfFormat f = half_format_arg(info, 2, fn, "format");
   if (dst.length != src.length)
     throw_range_error(env, std::string(fn) + ": dst must have src.length = " + std::to_string(src.length) +
                                " elements, got " + std::to_string(dst.length));
   require_disjoint(env, fn, "dst", dst, "src", src);
-  f32_to_bf16(src.data, src.length, dst.data);
-  return env.Undefined();
+  return Napi::Number::New(env, static_cast<double>(f32_to_half(f, src.data, src.length, dst.data)));
 }
 
-// gemvBf16(x, M, W, N, K, out): out (M×N) = x (M×K) · f32(W)ᵀ with W (N×K) bfloat16 codes.
-Napi::Value gemv_bf16_fn(const Napi::CallbackInfo& info) {
-  const char* fn = "gemvBf16";
+// gemvHalf(x, M, W, N, K, out, format): out (M×N) = x (M×K) · f32(W)ᵀ with W (N×K) 16-bit codes.
+Napi::Value gemv_half_fn(const Napi::CallbackInfo& info) {
+  const char* fn = "gemvHalf";
   Napi::Env env = info.Env();
-  if (info.Length() != 6)
-    throw_type_error(env, std::string(fn) + ": expected 6 arguments (x, M, W, N, K, out), got " +
+  if (info.Length() != 7)
+    throw_type_error(env, std::string(fn) + ": expected 7 arguments (x, M, W, N, K, out, format), got " +
                               std::to_string(info.Length()));
   ArrayArg<float> x = array_arg<float>(info, 0, fn, "x");
   const int64_t m = int_arg(info, 1, fn, "M", 0, kMaxDim);
@@ -107,6 +109,7 @@ Napi::Value gemv_bf16_fn(const Napi::CallbackInfo& info) {
   const int64_t n = int_arg(info, 3, fn, "N", 0, kMaxDim);
   const int64_t k = int_arg(info, 4, fn, "K", 0, kMaxDim);
   ArrayArg<float> out = array_arg<float>(info, 5, fn, "out");
+  const HalfFormat f = half_format_arg(info, 6, fn, "format");
   const int64_t mk = mul_add_or_huge(m, k, 0), nk = mul_add_or_huge(n, k, 0), mn = mul_add_or_huge(m, n, 0);
   if (mk < 0 || nk < 0 || mn < 0) throw_range_error(env, std::string(fn) + ": M, N, K are too large");
   require_length(env, fn, "x", x.length, mk, "M·K");
@@ -114,7 +117,7 @@ Napi::Value gemv_bf16_fn(const Napi::CallbackInfo& info) {
   require_length(env, fn, "out", out.length, mn, "M·N");
   require_disjoint(env, fn, "out", out, "x", x);
   require_disjoint(env, fn, "out", out, "W", w);
-  gemv_bf16(x.data, m, w.data, n, k, out.data);
+  gemv_half(f, x.data, m, w.data, n, k, out.data);
   throw_if_interrupted(env, fn);
   return env.Undefined();
 }
@@ -123,8 +126,8 @@ Napi::Value gemv_bf16_fn(const Napi::CallbackInfo& info) {
 
 void register_gemm(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, gemm, "gemm"));
-  exports.Set("bf16FromF32", Napi::Function::New(env, bf16_from_f32, "bf16FromF32"));
-  exports.Set("gemvBf16", Napi::Function::New(env, gemv_bf16_fn, "gemvBf16"));
+  exports.Set("halfFromF32", Napi::Function::New(env, half_from_f32, "halfFromF32"));
+  exports.Set("gemvHalf", Napi::Function::New(env, gemv_half_fn, "gemvHalf"));
 }
 
 }  // namespace flashlm

@@ -59,6 +59,33 @@ void run_gemm() {
             }
           }
   }
+  // The 16-bit head product (gemv_half, 1..5 rows of x, both formats) against the double reference,
+  // and each row's bits equal to that row alone (a batch decodes as each sequence alone).
+  const int64_t half_shapes[][3] = {{1, 1, 1}, {1, 7, 7}, {2, 33, 33}, {3, 5, 16}, {4, 9, 31}, {5, 130, 64}, {1, 1031, 47}, {3, 17, 1031}};
+  for (auto& s : half_shapes) {
+    const int64_t M = s[0], N = s[1], Kd = s[2];
+    for (flashlm::HalfFormat f : {flashlm::HalfFormat::f16, flashlm::HalfFormat::bf16}) {
+      const auto x = uniform(M * Kd, seed++, -1, 1), wf = uniform(N * Kd, seed++, -1, 1);
+      std::vector<uint16_t> w(wf.size());
+      flashlm::f32_to_half(f, wf.data(), static_cast<int64_t>(wf.size()), w.data());
+      std::vector<float> want(M * N);
+      flashlm::gemv_half_ref(f, x.data(), M, w.data(), N, Kd, want.data());
+      for (int threads : {1, 2}) {
+        flashlm::set_thread_count(threads);
+        flashlm::set_active_isa(isa_under_test());
+        std::vector<float> got(M * N);
+        flashlm::gemv_half(f, x.data(), M, w.data(), N, Kd, got.data());
+        const std::string shape = with_threads(shape_str({{"M", M}, {"N", N}, {"K", Kd}}) +
+                                                   (f == flashlm::HalfFormat::f16 ? " f16" : " bf16"), threads);
+        expect_close("gemv_half", shape, got, want, 1e-7 * std::max<int64_t>(1, Kd), 1e-5);
+        for (int64_t i = 0; i < M; ++i) {
+          std::vector<float> alone(N);
+          flashlm::gemv_half(f, x.data() + i * Kd, 1, w.data(), N, Kd, alone.data());
+          expect_bits("gemv_half row alone", shape + " row=" + std::to_string(i), alone.data(), got.data() + i * N, N);
+        }
+      }
+    }
+  }
 }
 
 void run_attention() {

@@ -33,9 +33,10 @@ DecodeStatus decode_model_step(DecodeModel& m, const int32_t* tokens, int64_t t,
     if (s != DecodeStatus::ok) return s;
   }
   decode_rmsnorm(h, m.final_norm, n, rstd, M, d, m.final_eps);
-  // The head as eclipse.ts runs it: the bf16 copy only for a single row, else linear()'s f32 GEMM.
-  if (m.head_bf16 != nullptr && M == 1) {
-    if (!gemv_bf16(n, M, m.head_bf16, m.vocab, d, logits)) return DecodeStatus::interrupted;
+  // The head as eclipse.ts runs it: the 16-bit copy for a single-token step (any batch), else — a
+  // prefill — linear()'s f32 GEMM.
+  if (m.head16 != nullptr && t == 1) {
+    if (!gemv_half(m.head_format, n, M, m.head16, m.vocab, d, logits)) return DecodeStatus::interrupted;
   } else {
     sgemm(SgemmArgs{false, true, 1, M, m.vocab, d, n, 0, d, m.embed, 0, d, logits, 0, m.vocab, 0.0f});
   }

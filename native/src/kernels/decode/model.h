@@ -9,13 +9,15 @@
 #include <vector>
 
 #include "kernels/decode/block.h"
+#include "kernels/gemm/gemm.h"
 
 namespace flashlm {
 
 struct DecodeModel {
   int64_t vocab, dim, batch;
   const float* embed;        // (vocab, dim), also the tied head
-  const uint16_t* head_bf16; // (vocab, dim) bfloat16 copy for single-row steps, or null (the f32 head)
+  const uint16_t* head16;    // (vocab, dim) 16-bit copy for single-token steps, or null (the f32 head)
+  HalfFormat head_format;    // head16's format
   const float* final_norm;   // (dim)
   float final_eps;
   std::vector<DecodeBlockArgs> blocks;  // everything but t and start, which each step sets

@@ -3,7 +3,6 @@
 // broadcast fit the 16 ymm registers). Edge tiles go through a stack tile and a scalar copy-out.
 #include <immintrin.h>
 
-#include <cstring>
 
 #include "kernels/gemm/gemm.h"
 #include "kernels/gemm/tiles.h"
@@ -129,43 +128,27 @@ void gemv_t(const float* a, const float* b, int64_t ldb, int64_t k, int64_t n0, 
   }
 }
 
-// bf16 B (gemm.h gemv_bf16_t): 8 codes widened to f32 (zero-extend, shift by 16: exact), 4 rows at a
-// time; the k tail (k mod 8) in scalar after the vector sum.
-inline __m256 bf16x8(const uint16_t* p) {
-  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
-}
-inline float bf16_to_f32(uint16_t h) {
-  const uint32_t bits = static_cast<uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
+// The 16-bit B product (gemm.h gemv_half_t, written in half_gemv.h): f16 widens with F16C's
+// vcvtph2ps, bf16 by a zero-extend and a 16-bit shift (both exact). 16 ymm registers: 8 for sums.
+struct HalfVocab {
+  using Vec = __m256;
+  static constexpr int W = 8;
+  static constexpr int kAccRegs = 8;
+  static Vec zero() { return _mm256_setzero_ps(); }
+  static Vec load(const float* p) { return _mm256_loadu_ps(p); }
+  static Vec fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+  static Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
+  static float sum(Vec v) { return hsum(v); }
+  template <HalfFormat F>
+  static Vec widen(const uint16_t* p) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    if constexpr (F == HalfFormat::f16) return _mm256_cvtph_ps(h);
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  }
+  static void prefetch(const uint16_t*) {}  // measured only on AVX-512 (see avx512.cc)
+};
 
-void gemv_bf16_t(const float* a, const uint16_t* b, int64_t k, int64_t n0, int64_t n1, float* c) {
-  const int64_t k8 = k / 8 * 8;
-  auto finish = [&](int64_t j, __m256 acc) {
-    float s = hsum(acc);
-    for (int64_t p = k8; p < k; ++p) s += a[p] * bf16_to_f32(b[j * k + p]);
-    c[j] = s;
-  };
-  int64_t j = n0;
-  for (; j + 4 <= n1; j += 4) {
-    const uint16_t* r[4] = {b + j * k, b + (j + 1) * k, b + (j + 2) * k, b + (j + 3) * k};
-    __m256 acc[4];
-    for (int q = 0; q < 4; ++q) acc[q] = _mm256_setzero_ps();
-    for (int64_t p = 0; p < k8; p += 8) {
-      const __m256 x0 = _mm256_loadu_ps(a + p);
-#pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) acc[q] = _mm256_fmadd_ps(x0, bf16x8(r[q] + p), acc[q]);
-    }
-    for (int q = 0; q < 4; ++q) finish(j + q, acc[q]);
-  }
-  for (; j < n1; ++j) {
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t p = 0; p < k8; p += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + p), bf16x8(b + j * k + p), acc);
-    finish(j, acc);
-  }
-}
+#include "kernels/gemm/half_gemv.h"
 
 }  // namespace
 
@@ -175,7 +158,7 @@ const SgemmKernels& sgemm_kernels() {
   static const SgemmKernels k{
       kMR, kNR,
       /*mc=*/kMR * 40, /*kc=*/512, /*nc=*/2048,
-      gemm_tiles::pack_a<kMR>, gemm_tiles::pack_b<kNR>, gemm_tiles::macro<kMR, kNR, micro_tile>, gemv_t, gemv_bf16_t,
+      gemm_tiles::pack_a<kMR>, gemm_tiles::pack_b<kNR>, gemm_tiles::macro<kMR, kNR, micro_tile>, gemv_t, half_gemv<HalfVocab>,
   };
   return k;
 }

@@ -179,35 +179,26 @@ void sgemm(const SgemmArgs& g) {
   });
 }
 
-void f32_to_bf16(const float* src, int64_t n, uint16_t* dst) {
-  for (int64_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, &src[i], 4);
-    if ((bits & 0x7fffffffu) > 0x7f800000u) {
-      dst[i] = static_cast<uint16_t>((bits >> 16) | 0x40);  // NaN: keep it a (quiet) NaN
-    } else {
-      bits += 0x7fffu + ((bits >> 16) & 1u);  // round to nearest, ties to even (overflow → ±inf)
-      dst[i] = static_cast<uint16_t>(bits >> 16);
-    }
-  }
-}
-
-bool gemv_bf16(const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out) {
+// A batch of sequences reads W once per group of up to 4 rows of x (half_gemv.h), so a small batch
+// costs about one batch-1 step; the groups run one after another, each threaded over W's rows.
+bool gemv_half(HalfFormat f, const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out) {
   if (m == 0 || n == 0) return true;
   const SgemmKernels* kr = kernels_for(active_isa());
-  if (kr == nullptr || kr->gemv_bf16_t == nullptr || k == 0) {
-    gemv_bf16_ref(x, m, w, n, k, out);
+  if (kr == nullptr || kr->gemv_half_t == nullptr || k == 0) {
+    gemv_half_ref(f, x, m, w, n, k, out);
     return !interrupt_requested();
   }
+  constexpr int64_t kRowsPerPass = 4;
   const double macs = static_cast<double>(n) * k;
   const int t = static_cast<int>(std::min<double>(thread_count(), std::max(1.0, macs / kMinMacsPerThread)));
-  for (int64_t i = 0; i < m; ++i) {
-    const int64_t items = (n + kGemvRowsPerItem - 1) / kGemvRowsPerItem;
+  const int64_t items = (n + kGemvRowsPerItem - 1) / kGemvRowsPerItem;
+  for (int64_t i = 0; i < m; i += kRowsPerPass) {
+    const int rows = static_cast<int>(std::min(kRowsPerPass, m - i));
     std::atomic<int64_t> next{0};
     parallel_run(t, [&](int, int) {
       for (int64_t it; (it = next.fetch_add(1, std::memory_order_relaxed)) < items;) {
         if (interrupt_requested()) return;
-        kr->gemv_bf16_t(x + i * k, w, k, it * kGemvRowsPerItem, std::min(n, (it + 1) * kGemvRowsPerItem), out + i * n);
+        kr->gemv_half_t(f, rows, x + i * k, w, k, it * kGemvRowsPerItem, std::min(n, (it + 1) * kGemvRowsPerItem), out + i * n, n);
       }
     });
     if (interrupt_requested()) return false;

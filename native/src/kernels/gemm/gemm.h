@@ -12,6 +12,9 @@ namespace flashlm {
 // b[j*ldb + p] when trans_b, else b[p*ldb + j]. C[i][j] is c[i*ldc + j]. Batch b uses
 // a + b*stride_a, b + b*stride_b, c + b*stride_c (stride 0 broadcasts). beta == 0 never reads C.
 // The caller guarantees C overlaps neither A nor B.
+// The 16-bit formats a decode head may be copied to (f32_to_half below).
+enum class HalfFormat : int { f16 = 0, bf16 = 1 };
+
 struct SgemmArgs {
   bool trans_a, trans_b;
   int64_t batch, m, n, k;
@@ -52,20 +55,29 @@ struct SgemmKernels {
   // how the driver cuts [0, n). Memory-bound (every weight read once), so no packing.
   void (*gemv_t)(const float* a, const float* b, int64_t ldb, int64_t k, int64_t n0, int64_t n1, float* c,
                  float beta);
-  // Optional: the same product with B stored as bfloat16 (c[j] = Σ_p a[p]·f32(b[j·k + p]), B contiguous,
-  // no beta): the opt-in half-size copy of a decode head (see gemv_bf16 below).
-  void (*gemv_bf16_t)(const float* a, const uint16_t* b, int64_t k, int64_t n0, int64_t n1, float* c);
+  // Optional (nullptr: gemv_half_ref): the product with B stored as 16-bit codes of format f, for
+  // rows = 1..4 rows of x at once (contiguous, k each): c[i·ldc + j] = Σ_p a[i·k + p]·f32(b[j·k + p])
+  // for j in [n0, n1), B contiguous (N×k), no beta. Each dot product is summed in an order fixed by k
+  // alone, whatever `rows` and the cut of [0, n) (half_gemv.h). The 16-bit copy of a decode head.
+  void (*gemv_half_t)(HalfFormat f, int rows, const float* a, const uint16_t* b, int64_t k, int64_t n0, int64_t n1,
+                      float* c, int64_t ldc);
 };
 
-// ---- bfloat16 weights for decode heads (opt-in; f32 stays the default everywhere) ----
-// bf16 = the high 16 bits of an f32, rounded to nearest even; NaN stays a (quiet) NaN. Exact inverse
-// widening: f32(h) = h << 16. So a bf16 copy of W differs from W by at most 2^-9 relatively per element.
-void f32_to_bf16(const float* src, int64_t n, uint16_t* dst);
+// ---- 16-bit copies of a decode head (training and forward() stay f32) ----
+// f16: IEEE binary16 (1-5-10; the v7 spec's FP16 embedding; largest finite 65504, subnormals below
+//      2^-14); each weight moves by at most 2^-11 relatively (2^-25 absolutely below 2^-14).
+// bf16: the high 16 bits of an f32 (1-8-7; f32's range); each weight moves by at most 2^-9 relatively.
+// Both convert by round to nearest, ties to even; ±0, ±inf and NaN (made quiet) carry over.
+// Widening back to f32 is exact.
+// Returns how many finite inputs overflowed to ±inf (f16: |x| >= 65520; bf16: only within half an ulp
+// of FLT_MAX), so a caller can refuse a copy that would turn logits into inf or NaN.
+int64_t f32_to_half(HalfFormat f, const float* src, int64_t n, uint16_t* dst);
+float half_to_f32(HalfFormat f, uint16_t h);
 // Scalar reference: out (M×N) = x (M×K) · f32(W)ᵀ, products summed in double and rounded once. Serial.
-void gemv_bf16_ref(const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out);
-// Dispatched on active_isa() (the reference for scalar and where an ISA has no kernel), rows of W
-// threaded by a shared counter. Returns false if interrupted.
-bool gemv_bf16(const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out);
+void gemv_half_ref(HalfFormat f, const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out);
+// Dispatched on active_isa() (the reference for scalar and where an ISA has no kernel): x's rows in
+// groups of up to 4 per pass over W, rows of W threaded by a shared counter. Returns false if interrupted.
+bool gemv_half(HalfFormat f, const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out);
 
 namespace avx2 {
 const SgemmKernels& sgemm_kernels();

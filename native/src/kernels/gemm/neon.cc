@@ -4,6 +4,7 @@
 // live and nothing spills. Edge tiles go through a stack tile and a scalar copy-out.
 #include <arm_neon.h>
 
+
 #include "kernels/gemm/gemm.h"
 #include "kernels/gemm/tiles.h"
 
@@ -67,6 +68,28 @@ void micro_tile(int64_t kc, const float* __restrict pa, const float* __restrict 
   }
 }
 
+// The 16-bit B product (gemm.h gemv_half_t, written in half_gemv.h): f16 widens with fcvtl, bf16 by
+// a 16-bit left shift (both exact). 32 q registers: 16 for sums.
+struct HalfVocab {
+  using Vec = float32x4_t;
+  static constexpr int W = 4;
+  static constexpr int kAccRegs = 16;
+  static Vec zero() { return vdupq_n_f32(0.f); }
+  static Vec load(const float* p) { return vld1q_f32(p); }
+  static Vec fma(Vec a, Vec b, Vec c) { return vfmaq_f32(c, a, b); }
+  static Vec add(Vec a, Vec b) { return vaddq_f32(a, b); }
+  static float sum(Vec v) { return vaddvq_f32(v); }
+  template <HalfFormat F>
+  static Vec widen(const uint16_t* p) {
+    const uint16x4_t h = vld1_u16(p);
+    if constexpr (F == HalfFormat::f16) return vcvt_f32_f16(vreinterpret_f16_u16(h));
+    return vreinterpretq_f32_u32(vshll_n_u16(h, 16));
+  }
+  static void prefetch(const uint16_t*) {}
+};
+
+#include "kernels/gemm/half_gemv.h"
+
 }  // namespace
 
 // Blocks sized for a typical arm64 core (≥ 1 MB L2 shared by a cluster, a few MB of L3/SLC):
@@ -76,7 +99,7 @@ const SgemmKernels& sgemm_kernels() {
   static const SgemmKernels k{
       kMR, kNR,
       /*mc=*/kMR * 32, /*kc=*/256, /*nc=*/kNR * 256,
-      gemm_tiles::pack_a<kMR>, gemm_tiles::pack_b<kNR>, gemm_tiles::macro<kMR, kNR, micro_tile>,
+      gemm_tiles::pack_a<kMR>, gemm_tiles::pack_b<kNR>, gemm_tiles::macro<kMR, kNR, micro_tile>, /*gemv_t=*/nullptr, half_gemv<HalfVocab>,
   };
   return k;
 }

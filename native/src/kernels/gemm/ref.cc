@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "interrupt.h"
-#include <cstring>
 
 #include "kernels/gemm/gemm.h"
 
@@ -41,16 +40,11 @@ void sgemm_ref(const SgemmArgs& g) {
   }
 }
 
-void gemv_bf16_ref(const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out) {
+void gemv_half_ref(HalfFormat f, const float* x, int64_t m, const uint16_t* w, int64_t n, int64_t k, float* out) {
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
       double s = 0;
-      for (int64_t p = 0; p < k; ++p) {
-        const uint32_t bits = static_cast<uint32_t>(w[j * k + p]) << 16;
-        float wf;
-        std::memcpy(&wf, &bits, 4);
-        s += static_cast<double>(x[i * k + p]) * wf;
-      }
+      for (int64_t p = 0; p < k; ++p) s += static_cast<double>(x[i * k + p]) * half_to_f32(f, w[j * k + p]);
       out[i * n + j] = static_cast<float>(s);
     }
   }
