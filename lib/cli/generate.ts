@@ -1,12 +1,13 @@
 // `flashlm generate DIR --prompt TEXT [...]`: samples from a run's model, streaming text to stdout as it
 // comes (the prompt first, then each piece); --json prints one object with the texts and the stats instead.
 import { generate, type GenerateOptions } from '../generate/generate';
+import { EclipseModel, type DecodeHeadPrecision } from '../models/eclipse';
 import { loadRunDir } from './run_dir';
 import { UsageError, numberOption, parseFlags } from './flags';
 
 export const GENERATE_USAGE = `usage: flashlm generate DIR --prompt TEXT [--prompt TEXT ...] [--max-tokens N] [--temperature T]
                         [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S] [--stop STR ...]
-                        [--context-full slide|crop|stop] [--json]
+                        [--context-full slide|crop|stop] [--decode-head f16|bf16|f32] [--json]
 
   DIR              a run directory (config.json, model.safetensors, tokenizer.json)
   --prompt         prompt text (repeat for a batch; prompt i uses seed S + i)
@@ -17,6 +18,8 @@ export const GENERATE_USAGE = `usage: flashlm generate DIR --prompt TEXT [--prom
                                                             token always stops
   --context-full   when the context fills: slide (re-prefill the last half; default), crop (the
                    originals' last-contextLength-tokens window for every token; slow) or stop
+  --decode-head    the v7 family's tied head in decode steps: f16 (default, the spec's FP16
+                   embedding), bf16, or f32 (exact: the weights as trained)
   --json           print {texts, outputs, stats} instead of streaming`;
 
 export async function generateCommand(args: string[]): Promise<number> {
@@ -26,7 +29,7 @@ export async function generateCommand(args: string[]): Promise<number> {
       return 0;
     }
     const p = parseFlags('generate', args, {
-      values: ['--prompt', '--max-tokens', '--temperature', '--top-k', '--top-p', '--repetition-penalty', '--seed', '--stop', '--context-full'],
+      values: ['--prompt', '--max-tokens', '--temperature', '--top-k', '--top-p', '--repetition-penalty', '--seed', '--stop', '--context-full', '--decode-head'],
       flags: ['--json'],
       repeat: ['--prompt', '--stop'],
     });
@@ -46,7 +49,13 @@ export async function generateCommand(args: string[]): Promise<number> {
       stopStrings: p.values.get('--stop'),
       onContextFull: contextFull as GenerateOptions['onContextFull'],
     };
+    const head = p.values.get('--decode-head')?.[0];
+    if (head !== undefined && !['f16', 'bf16', 'f32'].includes(head)) throw new UsageError(`generate: --decode-head must be f16, bf16 or f32, got '${head}'`);
     const run = loadRunDir(p.positional[0]);
+    if (head !== undefined) {
+      if (run.model instanceof EclipseModel) run.model.setDecodeHead(head as DecodeHeadPrecision);
+      else if (head !== 'f32') throw new UsageError(`generate: --decode-head ${head} needs a model of the v7 family; ${run.model.name} decodes with its f32 weights`);
+    }
     if (run.tokenizer === null) throw new Error(`${run.dir} has no tokenizer.json; text prompts need one`);
     const gen = generate(run.model, run.tokenizer, prompts, options);
     if (p.flags.has('--json')) {

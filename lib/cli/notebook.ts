@@ -35,6 +35,8 @@ export interface NotebookRunStamp {
   budget: BudgetName;
   wall_seconds: number;
   cpus: number;
+  /** The CPU's model name (os.cpus()), so a committed notebook's timings say which machine gave them. */
+  cpu: string;
   threads: number;
   isa: string;
   node: string;
@@ -96,7 +98,7 @@ export function runNotebook(file: string, o: NotebookRunOptions = {}): NotebookR
     const nb = JSON.parse(fs.readFileSync(executed, 'utf8')) as { metadata: Record<string, unknown> };
     const info = native.info();
     const stamp: NotebookRunStamp = {
-      budget, wall_seconds: Math.round(wall * 10) / 10, cpus: os.cpus().length, threads: info.threads, isa: info.isa,
+      budget, wall_seconds: Math.round(wall * 10) / 10, cpus: os.cpus().length, cpu: os.cpus()[0]?.model.trim() ?? 'unknown', threads: info.threads, isa: info.isa,
       node: process.version, executed_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     };
     nb.metadata.flashlm = stamp;

@@ -84,6 +84,29 @@ test('generate streams the prompt and the sampled text; same seed, same output; 
   expect(a.stdout).toBe(`The Congress${want.text}\n`);
 });
 
+test('generate --decode-head: the v7 family\'s head precision, as setDecodeHead gives it in process', async () => {
+  const v7run = path.join(dir, 'v7run');
+  const cfg = { vocabSize: 300, contextLength: 32, dim: 32, layers: 2, heads: 2, hidden: 48 };
+  const v7 = flashlm.models.create('bitnet-bench', cfg, { seed: 5 }) as flashlm.models.EclipseModel;
+  fs.mkdirSync(v7run);
+  fs.writeFileSync(path.join(v7run, 'config.json'), JSON.stringify({ model: 'bitnet-bench', config: cfg, data: 'sotu' }));
+  flashlm.writeSafetensors(path.join(v7run, 'model.safetensors'), v7.stateDict());
+  tok.save(path.join(v7run, 'tokenizer.json'));
+  const opts = { maxTokens: 10, temperature: 0.9, seed: 2 };
+  const args = ['generate', v7run, '--prompt', 'The Union', '--max-tokens', '10', '--temperature', '0.9', '--seed', '2', '--json'];
+  for (const head of ['f32', 'bf16', undefined] as const) {
+    const r = cli(head === undefined ? args : [...args, '--decode-head', head]);
+    expect(r.stderr).toBe('');
+    v7.setDecodeHead(head ?? 'f16');
+    expect(JSON.parse(r.stdout).texts).toEqual((await flashlm.generate(v7, tok, 'The Union', opts)).texts);
+  }
+  const bigram = cli(['generate', run, '--prompt', 'x', '--decode-head', 'f16']);
+  expect(bigram.code).toBe(2);
+  expect(bigram.stderr).toMatch(/--decode-head f16 needs a model of the v7 family; bigram decodes with its f32 weights/);
+  expect(cli(['generate', run, '--prompt', 'x', '--decode-head', 'f32']).code).toBe(0); // exact is every model's head
+  expect(cli(['generate', v7run, '--prompt', 'x', '--decode-head', 'fp8']).stderr).toMatch(/--decode-head must be f16, bf16 or f32, got 'fp8'/);
+});
+
 test('usage errors exit 2 naming the option; a bad run directory exits 1 with a hint', () => {
   const bad = cli(['generate', run, '--prompt', 'x', '--top-p', '1.5']);
   expect(bad.code).toBe(2);

@@ -93,6 +93,7 @@ describeJupyter('flashlm notebook run', () => {
     const nb = JSON.parse(fs.readFileSync(file, 'utf8'));
     expect(nb.metadata.flashlm).toMatchObject({ budget: 'smoke', cpus: os.cpus().length });
     expect(nb.metadata.flashlm.wall_seconds).toBeGreaterThan(0);
+    expect(nb.metadata.flashlm.cpu).toBe(os.cpus()[0].model.trim());
     const result = (i: number) => [nb.cells[i].outputs[0].data['text/plain']].flat().join('');
     expect(result(0)).toBe(`'${fs.realpathSync(dir)}'`);
     expect(result(1)).toBe("'S'");

@@ -17,7 +17,7 @@ describe.each(entries.map((e) => [e.name, e] as const))('%s: decode == forward',
     model.eval();
     // The v7 family decodes single tokens with an f16 copy of its head by default; the exact head makes
     // this the statement about the decode path alone (the copy's own bound: eclipse_decode.test.ts).
-    (model as Partial<flashlm.models.EclipseModel>).setDecodeHead?.('f32');
+    if (model instanceof flashlm.models.EclipseModel) model.setDecodeHead('f32');
     const { vocabSize: V, contextLength } = model.config;
     const T = Math.min(contextLength, 12);
     const B = 2;
