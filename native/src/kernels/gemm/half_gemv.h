@@ -13,6 +13,7 @@
 // Shape of a pass: R rows of x (1..4) against Q rows of B at a time, Q as large as the accumulator
 // budget allows (R·Q·2 accumulators) but at most 4 — with R = 1 that is the 4-row scheme measured
 // best for a batch-1 head. Each row of B is read once per pass, so R rows of x cost one read of B.
+// Every loop over rows and accumulators is unrolled, so the small arrays below live in registers.
 #pragma once
 
 // dst = the first n (< N) elements of src, then zeros; reads nothing past src[n − 1]. A fixed-length
@@ -24,6 +25,7 @@ inline void copy_first(T (&dst)[N], const T* src, int64_t n) {
   for (int e = 0; e < N; ++e) dst[e] = e < n ? src[e] : T(0);
 }
 
+// c[i·ldc + j + q] for the R rows of x and the Q rows of B from row j: R·Q dot products in one pass.
 template <class S, HalfFormat F, int R, int Q>
 inline void half_dots(const float* a, const typename S::Vec* x_tail, const uint16_t* b, int64_t k, int64_t j,
                       float* c, int64_t ldc) {
@@ -40,15 +42,15 @@ inline void half_dots(const float* a, const typename S::Vec* x_tail, const uint1
     for (int q = 0; q < Q; ++q) acc[i][q][0] = acc[i][q][1] = S::zero();
   int64_t p = 0;
   for (; p < k2; p += 2 * W) {
-#pragma GCC unroll 16
+    #pragma GCC unroll 16
     for (int q = 0; q < Q; ++q) S::prefetch(r[q] + p);
     Vec x0[R], x1[R];
-#pragma GCC unroll 16
+    #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) x0[i] = S::load(a + i * k + p), x1[i] = S::load(a + i * k + p + W);
-#pragma GCC unroll 16
+    #pragma GCC unroll 16
     for (int q = 0; q < Q; ++q) {
       const Vec w0 = S::template widen<F>(r[q] + p), w1 = S::template widen<F>(r[q] + p + W);
-#pragma GCC unroll 16
+      #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
         acc[i][q][0] = S::fma(x0[i], w0, acc[i][q][0]);
         acc[i][q][1] = S::fma(x1[i], w1, acc[i][q][1]);
