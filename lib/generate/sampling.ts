@@ -261,61 +261,57 @@ export class Sampler {
       this.scratch = new Float64Array(2 * Math.max(v, 1));
       this.kept = new Int32Array(Math.max(v, 1));
     }
-    if (o.topP < 1) {
-      // the general path (nucleus needs the sorted values anyway)
+    if (o.topP < 1 || o.repetitionPenalty !== 1) {
+      // the general path (nucleus needs the sorted values anyway; a penalty changes scores by token)
       const s = processChecked(logits, o, history, this.scratch.subarray(0, v));
+      if (o.temperature === 0) return s.findIndex((x) => x !== -Infinity);
       return this.draw(s, (u) => drawFromScores(s, u, this.scratch!.subarray(v, 2 * v)));
     }
-    // Fused passes with the same float operations as processLogits + drawFromScores, so the same token:
-    // copy + check (+ temperature when no penalty comes first), top-k threshold, then the draw over the
-    // kept ids only (a masked id adds exactly 0 to the normaliser there).
-    const s = this.scratch;
-    const penalty = o.repetitionPenalty !== 1;
+    // Two passes over the logits with the float operations of processLogits + drawFromScores, so the same
+    // token. The scores are x / t, monotone in x, so the k-th largest score is (k-th largest logit) / t:
+    // the top-k heap runs on the logits, and only the few logits near or above the k-th are divided.
     const t = o.temperature;
-    const fuseT = !penalty && t !== 0 && t !== 1;
     const k = o.topK > 0 ? Math.max(o.topK, o.minTokensToKeep) : 0;
-    const heap = !penalty && k > 0 && t !== 0 ? this.heap.reset(k) : null; // top-k fused into the copy
+    const heap = k > 0 && t !== 0 ? this.heap.reset(k) : null;
     let finite = 0;
-    const greedy = t === 0 && !penalty;
-    let best = -1; // greedy without a penalty: the argmax (lowest index on ties) found during the copy
+    let best = -1; // greedy: the argmax, lowest index on ties
+    let bestX = -Infinity;
     for (let i = 0; i < v; i++) {
       const x = logits[i];
       if (Number.isNaN(x) || x === Infinity) throw new RangeError(`sampling: logits[${i}] is ${x}; a logit must be finite or -Infinity (masked)`);
-      const y = fuseT ? x / t : x;
-      s[i] = y;
       if (x !== -Infinity) {
         finite++;
-        if (heap !== null) heap.push(y);
-        if (greedy && (best < 0 || y > s[best])) best = i;
+        if (heap !== null) heap.push(x);
+        if (best < 0 || x > bestX) [best, bestX] = [i, x];
       }
     }
     if (v === 0) throw new RangeError('sampling: logits must hold at least one value');
     if (finite === 0) throw new RangeError('sampling: every logit is -Infinity; no token can be sampled');
-    if (greedy) return best;
-    if (penalty) {
-      applyRepetitionPenalty(s.subarray(0, v), history, o.repetitionPenalty);
-      if (t !== 0 && t !== 1) for (let i = 0; i < v; i++) s[i] /= t;
-    }
-    if (t === 0) {
-      let best = -1;
-      for (let i = 0; i < v; i++) if (s[i] !== -Infinity && (best < 0 || s[i] > s[best])) best = i;
-      return best;
-    }
-    let threshold = -Infinity;
-    if (k > 0 && k < finite) threshold = heap !== null ? heap.kth() : kthLargest(s.subarray(0, v), k, this.heap);
+    if (t === 0) return best;
+    const kthX = heap !== null && k < finite ? heap.kth() : -Infinity;
+    const threshold = t === 1 ? kthX : kthX / t;
+    // A logit 2^-40 (relatively) below the k-th stays below the threshold after the division, which
+    // moves each quotient by at most 2^-53 relatively — while the threshold is a normal number (not 0,
+    // ±inf or subnormal, where that bound fails and every logit is divided).
+    const normal = Number.isFinite(threshold) && Math.abs(threshold) >= 2 ** -1000;
+    const low = normal ? kthX - Math.abs(kthX) * 2 ** -40 : -Infinity;
+    const s = this.scratch;
     const kept = this.kept!;
     let m = 0;
     let max = -Infinity;
     for (let i = 0; i < v; i++) {
-      const x = s[i];
-      if (x !== -Infinity && x >= threshold) {
-        kept[m++] = i;
-        if (x > max) max = x;
+      const x = logits[i];
+      if (x === -Infinity || x < low) continue;
+      const y = t === 1 ? x : x / t;
+      if (y !== -Infinity && y >= threshold) {
+        kept[m] = i;
+        s[m++] = y;
+        if (y > max) max = y;
       }
     }
     const e = s.subarray(v, 2 * v);
     let z = 0;
-    for (let j = 0; j < m; j++) z += e[j] = Math.exp(s[kept[j]] - max);
+    for (let j = 0; j < m; j++) z += e[j] = Math.exp(s[j] - max);
     return this.draw(s, (u) => {
       let acc = 0;
       let last = -1;
