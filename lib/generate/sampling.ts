@@ -2,6 +2,7 @@
 // as Hugging Face applies it), temperature, top-k, top-p (nucleus, Holtzman et al. 2019), in that order,
 // then one draw from a lib/random Generator. Stop tokens and stop strings are checked here too. The
 // model forward, KV cache and streaming belong to generate.ts (spec S9 describes the originals' sampler).
+import { native } from '../native';
 import { Generator } from '../random';
 import type { GeneratorState } from '../random';
 
@@ -272,23 +273,9 @@ export class Sampler {
     // the top-k heap runs on the logits, and only the few logits near or above the k-th are divided.
     const t = o.temperature;
     const k = o.topK > 0 ? Math.max(o.topK, o.minTokensToKeep) : 0;
-    const heap = k > 0 && t !== 0 ? this.heap.reset(k) : null;
-    let finite = 0;
-    let best = -1; // greedy: the argmax, lowest index on ties
-    let bestX = -Infinity;
-    for (let i = 0; i < v; i++) {
-      const x = logits[i];
-      if (Number.isNaN(x) || x === Infinity) throw new RangeError(`sampling: logits[${i}] is ${x}; a logit must be finite or -Infinity (masked)`);
-      if (x !== -Infinity) {
-        finite++;
-        if (heap !== null) heap.push(x);
-        if (best < 0 || x > bestX) [best, bestX] = [i, x];
-      }
-    }
-    if (v === 0) throw new RangeError('sampling: logits must hold at least one value');
-    if (finite === 0) throw new RangeError('sampling: every logit is -Infinity; no token can be sampled');
+    const { finite, best, kth } = this.scan(logits, t !== 0 ? k : 0);
     if (t === 0) return best;
-    const kthX = heap !== null && k < finite ? heap.kth() : -Infinity;
+    const kthX = k > 0 && k < finite ? kth : -Infinity;
     const threshold = t === 1 ? kthX : kthX / t;
     // A logit 2^-40 (relatively) below the k-th stays below the threshold after the division, which
     // moves each quotient by at most 2^-53 relatively — while the threshold is a normal number (not 0,
@@ -299,14 +286,22 @@ export class Sampler {
     const kept = this.kept!;
     let m = 0;
     let max = -Infinity;
-    for (let i = 0; i < v; i++) {
-      const x = logits[i];
-      if (x === -Infinity || x < low) continue;
+    const keep = (i: number, x: number) => {
       const y = t === 1 ? x : x / t;
       if (y !== -Infinity && y >= threshold) {
         kept[m] = i;
         s[m++] = y;
         if (y > max) max = y;
+      }
+    };
+    if (normal && logits instanceof Float32Array) {
+      // the candidates, ascending, from native code; kept compacts them in place (m ≤ j)
+      const n = native.logitsAtLeast(logits, low, kept);
+      for (let j = 0; j < n; j++) keep(kept[j], logits[kept[j]]);
+    } else {
+      for (let i = 0; i < v; i++) {
+        const x = logits[i];
+        if (x !== -Infinity && x >= low) keep(i, x);
       }
     }
     const e = s.subarray(v, 2 * v);
@@ -324,6 +319,43 @@ export class Sampler {
       }
       return last; // u within rounding of 1
     });
+  }
+
+  private readonly scanOut = new Float64Array(4);
+
+  /**
+   * One pass over the logits: checks them (NaN and +inf are errors), counts the finite ones, finds the
+   * argmax (lowest index on ties) and, for k > 0, the k-th largest finite logit. Native for a
+   * Float32Array (the generate loop's rows), a JS loop with the top-k heap otherwise; the same results.
+   */
+  private scan(logits: ArrayLike<number>, k: number): { finite: number; best: number; kth: number } {
+    const v = logits.length;
+    let finite = 0;
+    let best = -1;
+    let kth = -Infinity;
+    let bad = -1;
+    if (logits instanceof Float32Array) {
+      const out = this.scanOut;
+      native.logitsScan(logits, k, out);
+      [bad, finite, best, kth] = out;
+    } else {
+      const heap = k > 0 ? this.heap.reset(k) : null;
+      let bestX = -Infinity;
+      for (let i = 0; i < v && bad < 0; i++) {
+        const x = logits[i];
+        if (Number.isNaN(x) || x === Infinity) bad = i;
+        else if (x !== -Infinity) {
+          finite++;
+          heap?.push(x);
+          if (best < 0 || x > bestX) [best, bestX] = [i, x];
+        }
+      }
+      if (heap !== null && k <= finite) kth = heap.kth();
+    }
+    if (bad >= 0) throw new RangeError(`sampling: logits[${bad}] is ${logits[bad]}; a logit must be finite or -Infinity (masked)`);
+    if (v === 0) throw new RangeError('sampling: logits must hold at least one value');
+    if (finite === 0) throw new RangeError('sampling: every logit is -Infinity; no token can be sampled');
+    return { finite, best, kth };
   }
 
   /** One uniform from the generator, handed to `pick`. */

@@ -17,6 +17,7 @@ import type { RngNative } from './rng';
 import type { TernaryNative } from './ternary';
 import type { QuantNative } from './quant';
 import type { DecodeNative } from './decode';
+import type { SamplingNative } from './sampling';
 
 /** Everything the addon exports. */
 export type Native = SystemNative &
@@ -32,7 +33,8 @@ export type Native = SystemNative &
   RngNative &
   TernaryNative &
   QuantNative &
-  DecodeNative;
+  DecodeNative &
+  SamplingNative;
 
 /** Absolute path of the built addon (workers load it by this path). */
 export function addonPath(): string {

@@ -48,6 +48,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_quant(env, exports);
   register_decode(env, exports);
   register_decode_model(env, exports);
+  register_sampling(env, exports);
   return exports;
 }
 

@@ -133,17 +133,23 @@ describe('Sampler.sampleOne (the generate loop\'s buffer-reusing path)', () => {
   test('gives exactly the tokens sample() gives, for every processor combination and vocab size', () => {
     const configs = [{ temperature: 0 }, { temperature: 1 }, { temperature: 0.7, topK: 5 }, { temperature: 1.3, topP: 0.8 }, { temperature: 0.9, topK: 20, topP: 0.9, repetitionPenalty: 1.4 }, { temperature: 0, repetitionPenalty: 2 }];
     for (const options of configs) {
-      for (const v of [1, 7, 100, 1000]) {
+      for (const v of [1, 7, 100, 1000, 5000]) {
+        // b gets the Float32Array rows (the native scans), c the same values as a plain array (the JS loop)
         const a = new Sampler({ ...options, seed: 5 });
         const b = new Sampler({ ...options, seed: 5 });
+        const c = new Sampler({ ...options, seed: 5 });
         const history: number[] = [];
         for (let step = 0; step < 40; step++) {
-          const logits = Float32Array.from({ length: v }, (_, i) => Math.sin(i * 1.7 + step) * 3);
+          // odd steps mask every 7th logit (never all of them) and round to few levels, so the k-th ties
+          const logits = Float32Array.from({ length: v }, (_, i) =>
+            step % 2 === 1 && i % 7 === 3 ? -Infinity : step % 4 === 1 ? Math.round(Math.sin(i * 1.7 + step) * 3) : Math.sin(i * 1.7 + step) * 3);
           const ta = a.sample(logits, history);
           expect(b.sampleOne(logits, history)).toBe(ta);
+          expect(c.sampleOne(Array.from(logits), history)).toBe(ta);
           history.push(ta);
         }
         expect(b.generator.offset).toBe(a.generator.offset);
+        expect(c.generator.offset).toBe(a.generator.offset);
       }
     }
   });

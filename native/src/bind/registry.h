@@ -21,5 +21,6 @@ void register_ternary(Napi::Env env, Napi::Object exports);
 void register_quant(Napi::Env env, Napi::Object exports);
 void register_decode(Napi::Env env, Napi::Object exports);
 void register_decode_model(Napi::Env env, Napi::Object exports);
+void register_sampling(Napi::Env env, Napi::Object exports);
 
 }  // namespace flashlm
