@@ -5,7 +5,8 @@
 // The v7 family prints two lines by default: its default f16 copy of the head (the spec's FP16
 // embedding; EclipseModel.setDecodeHead) and the exact f32 head, because at batch 1 the head is most
 // of the bytes a step reads (v7: 98 MB in f32, 49 MB in f16).
-// Usage: npm run bench -- generate --model NAME [--threads T] [--prompt-tokens P] [--tokens N] [--runs R] [--head f16,f32 | f16 | bf16 | f32]
+// Usage: npm run bench -- generate --model NAME [--threads T] [--prompt-tokens P] [--tokens N] [--runs R] [--warmup W]
+//                                 [--head f16,f32 | f16 | bf16 | f32]
 import * as models from '../lib/models';
 import { native } from '../lib/native';
 import { generate } from '../lib/generate/generate';
@@ -54,7 +55,10 @@ async function measure(model: ReturnType<typeof models.create>, name: string, he
     const wall = performance.now() - t0;
     return { wall, ...r.stats };
   };
-  await once(); // warm-up: quantized weight caches, pools, JIT
+  // Warm-up: quantized weight caches, the pool, and V8's optimising tiers. One run was not enough: the
+  // first of two heads measured in a process read up to 25% slower than the second (JIT still warming).
+  const warmup = int('warmup', 3);
+  for (let i = 0; i < warmup; i++) await once();
   const results: Awaited<ReturnType<typeof once>>[] = [];
   for (let i = 0; i < runs; i++) results.push(await once());
   const median = (f: (r: (typeof results)[number]) => number) => results.map(f).sort((a, b) => a - b)[Math.floor(runs / 2)];
@@ -74,6 +78,7 @@ async function measure(model: ReturnType<typeof models.create>, name: string, he
       tokens_generated: tokens,
       sampling,
       runs,
+      warmup_runs: warmup,
       prefill_tokens_per_s: r1(median((r) => promptTokens / (r.prefillMs / 1000))),
       decode_tokens_per_s: r1(median((r) => r.decodeTokensPerSecond)),
       target_decode_tokens_per_s: TARGETS[name] ?? null,
