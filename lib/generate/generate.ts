@@ -290,7 +290,7 @@ async function* run(model: LanguageModel, plan: Plan, o: GenerateOptions): Async
           continue;
         }
         const t0 = performance.now();
-        decodeInto(model, g, Tensor.from(g.input, [g.seqs.length, 1], 'i32'), 1);
+        model.decodeNextInto(g.input, g.state!, g.logits);
         decodeMs += performance.now() - t0;
         decodeTokens += g.seqs.length;
       }

@@ -14,12 +14,13 @@ import { add } from '../ops/elementwise';
 import { Generator } from '../random';
 import { noGrad } from '../tensor/autograd';
 import { Tensor } from '../tensor/tensor';
+import { ShapeError } from '../errors';
 import { checkTokens } from './checks';
 import { DecodeState, LanguageModel, ModelConfig } from './language_model';
 import { registerModel } from './registry';
 import { native } from '../native';
 import type { HalfFormat } from '../native/gemm';
-import { decodeBlockFused, decodeModelFused, Head16 } from './eclipse_decode';
+import { decodeBlockFused, decodeModelFused, decodeNextFused, Head16 } from './eclipse_decode';
 
 export interface EclipseConfig extends ModelConfig {
   /** Model width d. */
@@ -196,6 +197,28 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
       state.position += tokens.shape[1];
       return this.decodeHeadLogits(h);
     });
+  }
+
+  /**
+   * decode() for one token per sequence, written into out (batch × V): the whole fused step straight
+   * into the caller's buffer, without the tensors (the generate loop's path). The same logits as decode().
+   *
+   * @example model.decodeNextInto(Int32Array.of(42), state, logits);
+   */
+  override decodeNextInto(tokens: Int32Array, state: DecodeState, out: Float32Array): void {
+    const where = `${this.name}.decodeNextInto`;
+    if (!(state instanceof EclipseDecodeState) || state.caches === null)
+      throw new TypeError(`${where}: state must be a live state from this model's createDecodeState()`);
+    if (!(tokens instanceof Int32Array) || tokens.length !== state.batch)
+      throw new ShapeError(`${where}: tokens must be an Int32Array of the state's batch (${state.batch}) ids, got ${tokens instanceof Int32Array ? tokens.length : typeof tokens}`);
+    const V = this.config.vocabSize;
+    if (!(out instanceof Float32Array) || out.length < state.batch * V)
+      throw new RangeError(`${where}: out must be a Float32Array of batch × vocabSize = ${state.batch * V} logits`);
+    if (state.position + 1 > state.capacity) throw new RangeError(`${where}: the decode state is full (capacity ${state.capacity})`);
+    for (let b = 0; b < tokens.length; b++)
+      if (!(tokens[b] >= 0 && tokens[b] < V)) throw new RangeError(`${where}: tokens[${b}] = ${tokens[b]} is not a token id in [0, ${V})`);
+    if (decodeNextFused(this, tokens, state.caches, state.position, this.headHalf(), out)) state.position += 1;
+    else super.decodeNextInto(tokens, state, out);
   }
 
   /**

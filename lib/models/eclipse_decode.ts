@@ -94,6 +94,27 @@ const plans = new WeakMap<KVCache, PlanEntry>();
  * rebuilt when a weight's version or the head precision changes.
  */
 export function decodeModelFused(model: EclipseModel, tokens: Tensor, caches: KVCache[], start: number, head16: Head16 | null): Tensor | null {
+  const plan = fusedPlan(model, caches, head16);
+  if (plan === null) return null;
+  const [B, t] = tokens.shape;
+  const out = Tensor.empty([B, t, model.config.vocabSize]);
+  native.decodeStep(plan, tokens.data as Int32Array, t, start, out.f32());
+  return out;
+}
+
+/**
+ * decodeModelFused for one token per sequence, written into `out` (batch × vocab): no tensors, for the
+ * generate loop (EclipseModel.decodeNextInto). Returns false (nothing touched) when it does not apply.
+ */
+export function decodeNextFused(model: EclipseModel, tokens: Int32Array, caches: KVCache[], start: number, head16: Head16 | null, out: Float32Array): boolean {
+  const plan = fusedPlan(model, caches, head16);
+  if (plan === null) return false;
+  native.decodeStep(plan, tokens, 1, start, out);
+  return true;
+}
+
+/** The whole-model plan for these caches, built or rebuilt as needed; null when the model is not fusable. */
+function fusedPlan(model: EclipseModel, caches: KVCache[], head16: Head16 | null): DecodePlan | null {
   if (decodePath !== 'model' || ternaryKernels() === null) return null;
   let entry = plans.get(caches[0]);
   if (entry === undefined || entry.head !== (head16?.data ?? null) || !current(model, entry)) {
@@ -115,10 +136,7 @@ export function decodeModelFused(model: EclipseModel, tokens: Tensor, caches: KV
     if (plan === null) return null;
     plans.set(caches[0], (entry = { plan, modules, tensors, versions, head: head16?.data ?? null }));
   }
-  const [B, t] = tokens.shape;
-  const out = Tensor.empty([B, t, model.config.vocabSize]);
-  native.decodeStep(entry.plan, tokens.data as Int32Array, t, start, out.f32());
-  return out;
+  return entry.plan;
 }
 
 /** Whether the model still holds the modules and weight versions the entry's plan was built from. */

@@ -3,6 +3,8 @@
 // decoding with carried state (a KV cache for attention, conv/recurrent state otherwise), and a
 // JSON-serialisable config that, with the registry name, rebuilds the model (checkpoints store both).
 import { crossEntropy } from '../ops/softmax';
+import { noGrad } from '../tensor/autograd';
+import { tidy } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
 import { Module } from '../nn/module';
 import { BitLinear } from '../nn/bitlinear';
@@ -74,6 +76,21 @@ export abstract class LanguageModel<C extends ModelConfig = ModelConfig> extends
    * sequence (up to float rounding): generation runs exactly the training-time quantized forward.
    */
   abstract decode(tokens: Tensor, state: DecodeState): Tensor;
+
+  /**
+   * One single-token decode step into caller buffers: tokens holds the next token of each of the
+   * state's sequences (length state.batch), out receives their logits (batch × V). The same numbers as
+   * decode() on (batch, 1); the generate loop calls it once per token, so a model may override it to
+   * skip the tensors (the v7 family runs its fused native step straight into out).
+   *
+   * @example model.decodeNextInto(Int32Array.of(42), state, logits); // logits: Float32Array(V)
+   */
+  decodeNextInto(tokens: Int32Array, state: DecodeState, out: Float32Array): void {
+    const V = this.config.vocabSize;
+    if (out.length < tokens.length * V)
+      throw new RangeError(`${this.name}.decodeNextInto: out must hold tokens.length × vocabSize = ${tokens.length * V} logits, got ${out.length}`);
+    noGrad(() => tidy(() => out.set(this.decode(Tensor.from(tokens, [tokens.length, 1], 'i32'), state).f32())));
+  }
 
   /** Parameter counts (total, ternary, active per token). Override where routing makes them differ. */
   parameterCounts(): ParameterCounts {

@@ -55,6 +55,26 @@ describe.each(entries.map((e) => [e.name, e] as const))('%s: decode == forward',
   });
 });
 
+describe.each(entries.map((e) => [e.name, e] as const))('%s: decodeNextInto', (name, entry) => {
+  test('the generate loop\'s step (caller buffers) gives decode()\'s logits bit for bit, and advances the state', () => {
+    const model = flashlm.models.create(name, entry.testOverrides ?? {}, { seed: 3 });
+    model.eval();
+    const V = model.config.vocabSize;
+    const B = 3;
+    const [a, b] = [model.createDecodeState(B, model.config.contextLength), model.createDecodeState(B, model.config.contextLength)];
+    const prompt = Tensor.from(Int32Array.from({ length: B * 2 }, (_, i) => (i * 31 + 5) % V), [B, 2], 'i32');
+    flashlm.noGrad(() => flashlm.tidy(() => { model.decode(prompt, a); model.decode(prompt, b); }));
+    const out = new Float32Array(B * V).fill(NaN);
+    for (let step = 0; step < 4; step++) {
+      const next = Int32Array.from({ length: B }, (_, i) => (i * 17 + step * 7 + 1) % V);
+      const want = flashlm.noGrad(() => flashlm.tidy(() => model.decode(Tensor.from(next, [B, 1], 'i32'), a).f32().slice()));
+      model.decodeNextInto(next, b, out);
+      expect(out).toEqual(want);
+      expect(b.position).toBe(a.position);
+    }
+  });
+});
+
 describe.each(entries.map((e) => [e.name, e] as const))('%s: generate batches', (name, entry) => {
   test('greedy generation of a batch (two prompt lengths) equals each prompt alone', async () => {
     const model = flashlm.models.create(name, entry.testOverrides ?? {}, { seed: 2 });

@@ -221,6 +221,22 @@ describe('native.decodeBlock bad input', () => {
   });
 });
 
+describe('EclipseModel.decodeNextInto bad input', () => {
+  const model = flashlm.models.create('bitnet-bench', ODD, { seed: 2 }) as flashlm.models.EclipseModel;
+  model.eval();
+  const V = ODD.vocabSize;
+  test.each<[string, () => void, RegExp]>([
+    ['a state from another model', () => model.decodeNextInto(Int32Array.of(1), flashlm.models.create('bigram', { vocabSize: V }).createDecodeState(1, 4), new Float32Array(V)), /state must be a live state from this model/],
+    ['a disposed state', () => { const s = model.createDecodeState(1, 4); s.dispose(); model.decodeNextInto(Int32Array.of(1), s, new Float32Array(V)); }, /state must be a live state/],
+    ['too many tokens', () => model.decodeNextInto(Int32Array.of(1, 2), model.createDecodeState(1, 4), new Float32Array(2 * V)), /tokens must be an Int32Array of the state's batch \(1\) ids, got 2/],
+    ['a short out', () => model.decodeNextInto(Int32Array.of(1), model.createDecodeState(1, 4), new Float32Array(V - 1)), /out must be a Float32Array of batch × vocabSize = 53 logits/],
+    ['an id past the vocabulary', () => model.decodeNextInto(Int32Array.of(V), model.createDecodeState(1, 4), new Float32Array(V)), /tokens\[0\] = 53 is not a token id in \[0, 53\)/],
+    ['a full state', () => { const s = model.createDecodeState(1, 1); const out = new Float32Array(V); model.decodeNextInto(Int32Array.of(1), s, out); model.decodeNextInto(Int32Array.of(1), s, out); }, /the decode state is full \(capacity 1\)/],
+  ])('%s', (_name, call, message) => {
+    expect(call).toThrow(message);
+  });
+});
+
 describe('the decode head precision', () => {
   const make = () => {
     const model = flashlm.models.create('bitnet-bench', { ...ODD, dim: 64, heads: 4, hidden: 96 }, { seed: 9 }) as flashlm.models.EclipseModel;
