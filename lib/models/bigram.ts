@@ -42,7 +42,7 @@ export class BigramModel extends LanguageModel<BigramConfig> {
     checkTokens(this, tokens, 'decode', state);
     const logits = this.head.forward(this.norm.forward(this.embed.forward(tokens)));
     state.position += tokens.shape[1];
-    return logits;
+    return this.runForwardHooks([tokens], logits); // a step stands for forward(tokens)
   }
 }
 

@@ -55,7 +55,7 @@ export class GatedConvMixer extends Module {
   /** The same for t new steps, with the conv's carried inputs `state` (updated in place). */
   step(x: Tensor, state: Tensor): Tensor {
     const [g, v] = split(this.up_proj.forward(x), 2, -1);
-    return this.down_proj.forward(mul(this.conv.step(v, state), sigmoid(g)));
+    return this.runForwardHooks([x], this.down_proj.forward(mul(this.conv.step(v, state), sigmoid(g)))); // stands for forward(x)
   }
 }
 
@@ -81,7 +81,7 @@ export class BoltBlock extends Module {
 
   step(x: Tensor, state: Tensor): Tensor {
     const h = add(x, this.mixer.step(this.mixer_norm.forward(x), state));
-    return add(h, this.mlp.forward(this.mlp_norm.forward(h)));
+    return this.runForwardHooks([x], add(h, this.mlp.forward(this.mlp_norm.forward(h)))); // stands for forward(x)
   }
 }
 
@@ -149,7 +149,7 @@ export class BoltModel extends LanguageModel<BoltConfig> {
       let i = 0;
       for (const block of this.layers) h = block.step(h, convStates[i++]);
       state.position += tokens.shape[1];
-      return this.head(h);
+      return this.runForwardHooks([tokens], this.head(h)); // a step stands for forward(tokens)
     });
   }
 

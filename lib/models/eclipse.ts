@@ -63,7 +63,7 @@ export class EclipseBlock extends Module {
   /** The same for positions start … start+t−1 with the layer's KV cache. */
   decode(x: Tensor, cache: KVCache, start: number): Tensor {
     const h = add(x, this.attn.decode(this.attn_norm.forward(x), cache, start));
-    return add(h, this.mlp.forward(this.mlp_norm.forward(h)));
+    return this.runForwardHooks([x], add(h, this.mlp.forward(this.mlp_norm.forward(h)))); // a step stands for forward(x)
   }
 }
 
@@ -185,7 +185,7 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
       const fused = decodeModelFused(this, tokens, caches, state.position, this.headHalf());
       if (fused !== null) {
         state.position += tokens.shape[1];
-        return fused;
+        return this.runForwardHooks([tokens], fused); // a step stands for forward(tokens)
       }
       let h = this.embed_tokens.forward(tokens); // a fresh tensor: the fused blocks update it in place
       const [B, t] = tokens.shape;
@@ -195,7 +195,7 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
         if (!decodeBlockFused(block, h.f32(), B, t, cache, state.position)) h = block.decode(h, cache, state.position);
       }
       state.position += tokens.shape[1];
-      return this.decodeHeadLogits(h);
+      return this.runForwardHooks([tokens], this.decodeHeadLogits(h));
     });
   }
 
@@ -217,7 +217,8 @@ export class EclipseModel extends LanguageModel<EclipseConfig> {
     if (state.position + 1 > state.capacity) throw new RangeError(`${where}: the decode state is full (capacity ${state.capacity})`);
     for (let b = 0; b < tokens.length; b++)
       if (!(tokens[b] >= 0 && tokens[b] < V)) throw new RangeError(`${where}: tokens[${b}] = ${tokens[b]} is not a token id in [0, ${V})`);
-    if (decodeNextFused(this, tokens, state.caches, state.position, this.headHalf(), out)) state.position += 1;
+    // A hook on the model itself runs through decode(), like the hooks the fused step checks for inside.
+    if (!this.hasForwardHooks && decodeNextFused(this, tokens, state.caches, state.position, this.headHalf(), out)) state.position += 1;
     else super.decodeNextInto(tokens, state, out);
   }
 

@@ -7,7 +7,7 @@ import { native } from '../native';
 import type { DecodePlan } from '../native/decode';
 import type { HalfFormat } from '../native/gemm';
 import { Tensor } from '../tensor/tensor';
-import type { Module } from '../nn/module';
+import { anyForwardHooks, type Module } from '../nn/module';
 import { BitLinear } from '../nn/bitlinear';
 import type { KVCache } from '../nn/attention';
 import type { Projection } from '../nn/swiglu';
@@ -46,7 +46,7 @@ function asFusable(p: Projection): BitLinear | null {
  * `cache`, if the fused path applies; returns false (x untouched) when it does not.
  */
 export function decodeBlockFused(block: EclipseBlock, x: Float32Array, B: number, t: number, cache: KVCache, start: number): boolean {
-  if (decodePath === 'ops' || ternaryKernels() === null) return false;
+  if (decodePath === 'ops' || ternaryKernels() === null || blockHooked(block)) return false;
   const { attn, mlp } = block;
   const projections = [attn.q_proj, attn.k_proj, attn.v_proj, attn.o_proj, mlp.gate_proj, mlp.up_proj, mlp.down_proj].map(asFusable);
   if (projections.some((p) => p === null)) return false;
@@ -66,6 +66,17 @@ export function decodeBlockFused(block: EclipseBlock, x: Float32Array, B: number
   native.decodeBlock(x, block.attn_norm.weight.f32(), block.mlp_norm.weight.f32(), s.packed, s.wScale, s.alpha, cache.k, cache.v,
     cos, sin, B, t, attn.heads, mlp.hidden, start, cache.capacity, block.attn_norm.eps, actEps, 1 / Math.sqrt(attn.headDim));
   return true;
+}
+
+/**
+ * Whether a forward hook sits on the block or a module inside it. The fused kernels skip those modules'
+ * forward(), so with a hook (an ablation, a probe) the decode runs op by op, where the hooks fire.
+ */
+function blockHooked(b: EclipseBlock): boolean {
+  if (!anyForwardHooks()) return false;
+  const { attn, mlp } = b;
+  return [b, b.attn_norm, b.mlp_norm, attn, mlp, attn.q_proj, attn.k_proj, attn.v_proj, attn.o_proj, mlp.gate_proj, mlp.up_proj, mlp.down_proj]
+    .some((m) => m.hasForwardHooks);
 }
 
 /** A 16-bit copy of the tied head, and its format (EclipseModel.setDecodeHead). */
@@ -116,6 +127,7 @@ export function decodeNextFused(model: EclipseModel, tokens: Int32Array, caches:
 /** The whole-model plan for these caches, built or rebuilt as needed; null when the model is not fusable. */
 function fusedPlan(model: EclipseModel, caches: KVCache[], head16: Head16 | null): DecodePlan | null {
   if (decodePath !== 'model' || ternaryKernels() === null) return null;
+  if (anyForwardHooks() && (model.embed_tokens.hasForwardHooks || model.norm.hasForwardHooks || [...model.layers].some(blockHooked))) return null;
   let entry = plans.get(caches[0]);
   if (entry === undefined || entry.head !== (head16?.data ?? null) || !current(model, entry)) {
     const blocks = [...model.layers];

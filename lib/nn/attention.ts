@@ -83,7 +83,7 @@ export class CausalSelfAttention extends Module {
       native.attentionDecode(q.f32(), k.f32(), v.f32(), cache.k, cache.v, o.f32(), B, t, this.heads, this.headDim, start, cache.capacity,
         1 / Math.sqrt(this.headDim));
       q.dispose(); k.dispose(); v.dispose();
-      return this.o_proj.forward(o);
+      return this.runForwardHooks([x], this.o_proj.forward(o)); // a step stands for forward(x)
     });
   }
 }

@@ -58,7 +58,7 @@ export class CausalDepthwiseConv extends Module {
       const [, y] = split(causalConv1d(window, this.weight), [K - 1, t], 1);
       const [, last] = split(window, [t, K - 1], 1);
       state.f32().set(last.f32());
-      return y;
+      return this.runForwardHooks([x], y); // a step stands for forward(x)
     });
   }
 }

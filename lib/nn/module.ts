@@ -6,6 +6,14 @@ import { keep, untracked } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
 import { LayerQuantStats, isQuantStatsSource } from './quant_stats';
 
+/** How many forward hooks are registered on any module: 0 lets fused paths skip checking their modules. */
+let liveForwardHooks = 0;
+
+/** Whether any module in the process has a forward hook (a cheap pre-check before walking a model's modules). */
+export function anyForwardHooks(): boolean {
+  return liveForwardHooks > 0;
+}
+
 export abstract class Module {
   /** Training mode (dropout, routing noise, MoD and the like read it). */
   training = true;
@@ -60,22 +68,36 @@ export abstract class Module {
     if (typeof own.forward !== 'function') throw new TypeError(`${this.constructor.name}.registerForwardHook: this module has no forward() method`);
     if (this.forwardHooks.length === 0) {
       const original = own.forward as (...args: unknown[]) => unknown;
-      self.forward = (...args: unknown[]) => {
-        let out = original.apply(this, args);
-        for (const h of [...this.forwardHooks]) {
-          const replaced = h.fn(this, args, out);
-          if (replaced !== undefined) out = replaced;
-        }
-        return out;
-      };
+      self.forward = (...args: unknown[]) => this.runForwardHooks(args, original.apply(this, args));
     }
     const entry = { fn: hook }; // one entry per registration, so the same function may be added twice
     this.forwardHooks.push(entry);
+    liveForwardHooks++;
     return () => {
       if (!this.forwardHooks.includes(entry)) return;
       this.forwardHooks = this.forwardHooks.filter((h) => h !== entry);
+      liveForwardHooks--;
       if (this.forwardHooks.length === 0) delete self.forward;
     };
+  }
+
+  /** Whether forward hooks are registered on this module (fused paths that skip its forward must not apply). */
+  get hasForwardHooks(): boolean {
+    return this.forwardHooks.length > 0;
+  }
+
+  /**
+   * Runs this module's forward hooks on `output` (returned, or what a hook replaced it with). forward()
+   * does this through its wrapper; a module's other entry points that stand for forward — a decode
+   * step over a cache — call it too, so an ablation hook also holds during generation.
+   */
+  protected runForwardHooks<T>(inputs: unknown[], output: T): T {
+    let out = output;
+    for (const h of [...this.forwardHooks]) {
+      const replaced = h.fn(this, inputs, out);
+      if (replaced !== undefined) out = replaced as T;
+    }
+    return out;
   }
 
   /** Direct children, in registration order. */

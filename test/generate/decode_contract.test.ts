@@ -4,6 +4,7 @@
 // sequence. Iterates flashlm.models.list(), so every model that registers itself is covered.
 import * as flashlm from '../../lib';
 import { Tensor } from '../../lib/tensor/tensor';
+import { mulScalar } from '../../lib/ops/elementwise';
 
 const entries = flashlm.models.list();
 
@@ -71,6 +72,51 @@ describe.each(entries.map((e) => [e.name, e] as const))('%s: decodeNextInto', (n
       model.decodeNextInto(next, b, out);
       expect(out).toEqual(want);
       expect(b.position).toBe(a.position);
+    }
+  });
+});
+
+describe.each(entries.map((e) => [e.name, e] as const))('%s: forward hooks hold in decode', (name, entry) => {
+  test('a hook that halves a module\'s output changes the decode logits exactly as it changes forward()\'s', () => {
+    const model = flashlm.models.create(name, entry.testOverrides ?? {}, { seed: 6 });
+    model.eval();
+    if (model instanceof flashlm.models.EclipseModel) model.setDecodeHead('f32'); // the hook is then all that differs
+    const { vocabSize: V, contextLength } = model.config;
+    const T = Math.min(contextLength, 8);
+    const ids = Int32Array.from({ length: 2 * T }, (_, i) => (i * 7919 + 5) % V);
+    const forward = () => flashlm.noGrad(() => flashlm.tidy(() => model.forward(Tensor.from(ids, [2, T], 'i32')).f32().slice()));
+    const decode = () => {
+      const state = model.createDecodeState(2, contextLength);
+      const got = new Float32Array(2 * T * V);
+      const prompt = Int32Array.from([...ids.subarray(0, 2), ...ids.subarray(T, T + 2)]);
+      const rows = flashlm.noGrad(() => flashlm.tidy(() => model.decode(Tensor.from(prompt, [2, 2], 'i32'), state).f32().slice()));
+      for (let b = 0; b < 2; b++) got.set(rows.subarray(b * 2 * V, (b + 1) * 2 * V), b * T * V);
+      const out = new Float32Array(2 * V);
+      for (let t = 2; t < T; t++) {
+        model.decodeNextInto(Int32Array.of(ids[t], ids[T + t]), state, out);
+        for (let b = 0; b < 2; b++) got.set(out.subarray(b * V, (b + 1) * V), (b * T + t) * V);
+      }
+      return got;
+    };
+    // the model, and every module of the top level and of the first block (one hook at a time)
+    const hooked = model.namedModules().filter(([n]) => !/^layers\.[1-9]/.test(n));
+    expect(hooked.length).toBeGreaterThan(2);
+    const plain = forward();
+    for (const [moduleName, module] of hooked) {
+      if (typeof (Object.getPrototypeOf(module) as { forward?: unknown }).forward !== 'function' || module instanceof flashlm.ModuleList) continue;
+      const off = module.registerForwardHook((_m, _inputs, y) => (y instanceof Tensor ? mulScalar(y, 0.5) : undefined));
+      try {
+        const want = forward();
+        const got = decode();
+        let scale = 0, worst = 0;
+        for (let i = 0; i < want.length; i++) {
+          scale = Math.max(scale, Math.abs(want[i]));
+          worst = Math.max(worst, Math.abs(got[i] - want[i]));
+        }
+        expect([moduleName || '(model)', want.some((v, i) => v !== plain[i]), worst <= 1e-4 + 1e-4 * scale]).toEqual([moduleName || '(model)', true, true]);
+      } finally {
+        off();
+      }
     }
   });
 });

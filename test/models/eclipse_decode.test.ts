@@ -9,6 +9,7 @@ import { native } from '../../lib/native';
 import type { IsaName } from '../../lib/native/system';
 import { DecodePath, setDecodePath } from '../../lib/models/eclipse_decode';
 import { Tensor } from '../../lib/tensor/tensor';
+import { mulScalar } from '../../lib/ops/elementwise';
 import { expectThrows, withIsa } from '../native/util';
 
 const ISAS = native.info().availableIsas as IsaName[];
@@ -218,6 +219,61 @@ describe('native.decodeBlock bad input', () => {
     ['18 arguments', (a) => { a.pop(); }, 'TypeError', /expected 19 arguments/],
   ])('%s', (_name, edit, type, message) => {
     expectThrows(call(edit), type, message);
+  });
+});
+
+describe('forward hooks hold during decode (ablations and probes see generation too)', () => {
+  type Pick = (m: flashlm.models.EclipseModel) => flashlm.Module;
+  const targets: [string, Pick][] = [
+    ['a block', (m) => m.layers.at(0)],
+    ['an attention', (m) => m.layers.at(1).attn],
+    ['an MLP', (m) => m.layers.at(0).mlp],
+    ['a projection', (m) => m.layers.at(1).attn.v_proj],
+    ['a norm', (m) => m.layers.at(1).mlp_norm],
+    ['the final norm', (m) => m.norm],
+    ['the embedding', (m) => m.embed_tokens],
+    ['the model', (m) => m],
+  ];
+  test.each(targets)('a hook on %s: every decode path gives forward()\'s logits with the hook', (_name, pick) => {
+    const model = flashlm.models.create('bitnet-bench', ODD, { seed: 4 }) as flashlm.models.EclipseModel;
+    model.eval();
+    model.setDecodeHead('f32'); // decode == forward up to float rounding, so the hook is all that differs
+    const V = ODD.vocabSize, T = 8;
+    const tokens = ids(2, T, V, 11);
+    const forward = () => Array.from(flashlm.noGrad(() => model.forward(tokens)).f32());
+    const plain = forward();
+    const off = pick(model).registerForwardHook((_m, _inputs, y) => mulScalar(y as Tensor, 0.5));
+    try {
+      const want = forward();
+      expect(want).not.toEqual(plain);
+      const scale = Math.max(...want.map(Math.abs));
+      for (const path of ['model', 'block', 'ops'] as const) {
+        const before = setDecodePath(path);
+        try {
+          const state = model.createDecodeState(2, ODD.contextLength);
+          const got = new Float32Array(2 * T * V);
+          const put = (rows: Float32Array, from: number, t: number) => {
+            for (let b = 0; b < 2; b++) got.set(rows.subarray(b * t * V, (b + 1) * t * V), (b * T + from) * V);
+          };
+          const x = tokens.i32();
+          const prompt = Tensor.from([...x.subarray(0, 3), ...x.subarray(T, T + 3)], [2, 3], 'i32');
+          put(flashlm.noGrad(() => model.decode(prompt, state)).f32(), 0, 3);
+          for (let t = 3; t < T; t++) {
+            const out = new Float32Array(2 * V);
+            model.decodeNextInto(Int32Array.of(x[t], x[T + t]), state, out); // the generate loop's entry
+            put(out, t, 1);
+          }
+          let worst = 0;
+          for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+          expect([path, worst <= 1e-4 + 1e-4 * scale]).toEqual([path, true]);
+        } finally {
+          setDecodePath(before);
+        }
+      }
+    } finally {
+      off();
+    }
+    expect(forward()).toEqual(plain);
   });
 });
 
