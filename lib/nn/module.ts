@@ -52,7 +52,8 @@ export abstract class Module {
 
   /**
    * Calls `hook(module, inputs, output)` after every forward() of this module (like PyTorch's
-   * register_forward_hook); a hook that returns a value replaces the output. Returns a function that
+   * register_forward_hook), and after each decode step that stands for it during generation (inputs:
+   * the step's new positions); a hook that returns a value replaces the output. Returns a function that
    * removes the hook. Generic over any module with a forward method: the first hook shadows the
    * prototype's forward with an instance wrapper and removing the last one deletes it, so a module
    * without hooks runs exactly its own forward.
